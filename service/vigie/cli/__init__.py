@@ -1,0 +1,51 @@
+"""The ``vigie`` command line (Typer). One module per command group, registered here.
+
+Settings are read once here and handed to each command through the Typer context; a
+:class:`~vigie.errors.VigieError` becomes a one-line message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from vigie.errors import VigieError
+from vigie.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="vigie",
+    help="Vigie: OTLP in, ClickHouse, SLO alerts to Discord, post-incident reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    ctx.obj = load_settings()
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings the root callback read for this invocation."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+def _register() -> None:
+    # Imported here so that each command module can import ``settings_of`` from this package.
+    from vigie.cli import db
+
+    app.add_typer(db.app, name="db")
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except VigieError as exc:
+        typer.echo(f"vigie: {exc}", err=True)
+        sys.exit(2)
