@@ -12,6 +12,7 @@ with separate databases in one directory.
 
 from __future__ import annotations
 
+import struct
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,10 +116,15 @@ class _ErrorMapper:
         return None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or not isinstance(exc, ClickHouseError | OSError):
+        if exc is None:
             return False
         text = _first_line(str(exc))
         where = f"{self._store!r}: {_first_line(self._sql)[:120]}"
+        if isinstance(exc, TypeError | ValueError | OverflowError | struct.error):
+            # raised by the driver while encoding values: the rows, not the store, are wrong
+            raise StoreError(f"{where}: cannot encode values: {text}") from None
+        if not isinstance(exc, ClickHouseError | OSError):
+            return False
         if _TIMEOUT_CODE in text:
             raise QueryTimeout(f"{where}: query exceeded {self._store.timeout_s:g}s") from None
         if isinstance(exc, OperationalError | OSError) or any(

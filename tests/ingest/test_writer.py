@@ -1,0 +1,106 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vigie.errors import StoreUnavailable
+from vigie.ingest.writer import TableBatch, WriteQueue
+from vigie.store import Store
+
+
+@pytest.fixture()
+def table(store: Store) -> Iterator[str]:
+    store.command("CREATE TABLE w (n UInt32, s String) ENGINE = MergeTree ORDER BY n")
+    yield "w"
+
+
+def batch(start: int, count: int) -> TableBatch:
+    ns = list(range(start, start + count))
+    return TableBatch("w", ("n", "s"), [ns, [str(n) for n in ns]])
+
+
+def count(store: Store) -> int:
+    return int(store.query("SELECT count() FROM w").scalar())
+
+
+def test_close_flushes_everything_accepted(store: Store, table: str) -> None:
+    queue = WriteQueue(store, max_rows=10_000, batch_rows=1_000, flush_interval_s=60)
+    queue.start()
+    for i in range(10):
+        assert queue.offer([batch(i * 250, 250)])
+    queue.close()
+    assert count(store) == 2_500
+    assert queue.stats.queued_rows == 0
+
+
+def test_batches_are_merged_up_to_batch_rows(store: Store, table: str) -> None:
+    inserts: list[int] = []
+    real_insert = store.insert
+
+    queue = WriteQueue(store, max_rows=10_000, batch_rows=300, flush_interval_s=60)
+    for i in range(7):
+        queue.offer([batch(i * 100, 100)])
+    store.insert = lambda *a, **k: (inserts.append(len(a[2][0])), real_insert(*a, **k))  # type: ignore[method-assign]
+    queue.flush()
+    assert inserts == [300, 300, 100]
+    assert count(store) == 700
+
+
+def test_full_queue_refuses_whole_requests(store: Store, table: str) -> None:
+    queue = WriteQueue(store, max_rows=500, batch_rows=1_000, flush_interval_s=60)
+    assert queue.offer([batch(0, 400)])
+    assert not queue.offer([batch(400, 50), batch(450, 100)])
+    assert queue.stats.queued_rows == 400
+    queue.flush()
+    assert count(store) == 400
+
+
+class FlakyStore:
+    """A store whose first inserts fail as unreachable, as during a ClickHouse restart."""
+
+    def __init__(self, real: Store, failures: int) -> None:
+        self.real = real
+        self.failures = failures
+
+    def insert(self, *args: object, **kwargs: object) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise StoreUnavailable("connection refused")
+        self.real.insert(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_unreachable_store_loses_nothing(store: Store, table: str) -> None:
+    flaky = FlakyStore(store, failures=2)
+    queue = WriteQueue(flaky, max_rows=10_000, batch_rows=100, flush_interval_s=0.05)  # type: ignore[arg-type]
+    queue.start()
+    queue.offer([batch(0, 250)])
+    queue.close(timeout_s=20)
+    assert count(store) == 250
+    assert queue.stats.failed_writes == 2
+
+
+def test_rows_the_store_rejects_are_isolated_and_dead_lettered(
+    store: Store, tmp_path: Path
+) -> None:
+    store.command("CREATE TABLE w (n UInt8, s String) ENGINE = MergeTree ORDER BY n")
+    queue = WriteQueue(
+        store, max_rows=100, batch_rows=100, flush_interval_s=60, dead_letter_dir=tmp_path
+    )
+    bad = TableBatch("w", ("n", "s"), [[1, 2, 300, 4], ["a", "b", "c", "d"]])
+    queue.offer([bad])
+    queue.flush()
+    assert sorted(r[0] for r in store.query("SELECT n FROM w").rows) == [1, 2, 4]
+    assert queue.stats.dead_rows == 1
+    assert '"n": 300' in (tmp_path / "w.jsonl").read_text()
+
+
+def test_values_the_driver_cannot_encode_do_not_stop_the_writer(
+    store: Store, table: str, tmp_path: Path
+) -> None:
+    queue = WriteQueue(
+        store, max_rows=100, batch_rows=100, flush_interval_s=60, dead_letter_dir=tmp_path
+    )
+    queue.offer([TableBatch("w", ("n", "s"), [[1, "two", 3], ["a", "b", "c"]])])
+    queue.flush()
+    assert sorted(r[0] for r in store.query("SELECT n FROM w").rows) == [1, 3]
+    assert queue.stats.dead_rows == 1
