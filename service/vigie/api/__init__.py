@@ -1,0 +1,1 @@
+"""HTTP API: the FastAPI application and its routers."""

@@ -1,0 +1,1 @@
+"""Ingest: OTLP/HTTP in, decoded, scrubbed of personal data, converted to rows, queued for ClickHouse."""
