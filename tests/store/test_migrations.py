@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import importlib
+import itertools
+import types
+from pathlib import Path
+
+import pytest
+
+from vigie.errors import StoreError
+from vigie.settings import Settings
+from vigie.store import Store
+from vigie.store import tables as t
+from vigie.store.migrations import (
+    MIGRATIONS_TABLE,
+    Migration,
+    MigrationContext,
+    discover,
+    migrate,
+    pending,
+)
+
+_serial = itertools.count()
+
+EXPORTER_TABLES = (
+    t.TRACES,
+    t.TRACE_ID_TS,
+    t.LOGS,
+    t.METRICS_GAUGE,
+    t.METRICS_SUM,
+    t.METRICS_HISTOGRAM,
+    t.METRICS_EXPONENTIAL_HISTOGRAM,
+    t.METRICS_SUMMARY,
+)
+
+
+def _schema(store: Store) -> dict[str, str]:
+    rows = store.query(
+        "SELECT name, create_table_query FROM system.tables WHERE database = {db:String}",
+        {"db": store.database},
+    ).rows
+    return {name: query for name, query in rows}
+
+
+def _columns(store: Store, table: str, *, insertable: bool = False) -> dict[str, str]:
+    rows = store.query(
+        "SELECT name, type FROM system.columns WHERE database = {db:String} "
+        "AND table = {t:String} AND (NOT {ins:Bool} OR default_kind NOT IN "
+        "('MATERIALIZED', 'ALIAS')) ORDER BY position",
+        {"db": store.database, "t": table, "ins": insertable},
+    ).rows
+    return dict(rows)
+
+
+def _with_settings(settings: Settings, **changes: object) -> Settings:
+    return settings.model_copy(update=changes)
+
+
+def test_migrate_creates_every_exporter_table_and_the_view(
+    store: Store, settings: Settings
+) -> None:
+    assert migrate(store, settings) == [m.version for m in discover()]
+    schema = _schema(store)
+    for table in (*EXPORTER_TABLES, t.TRACE_ID_TS_MV, MIGRATIONS_TABLE):
+        assert table in schema, table
+    assert "MATERIALIZED VIEW" in schema[t.TRACE_ID_TS_MV]
+
+
+def test_second_run_applies_nothing_and_changes_nothing(store: Store, settings: Settings) -> None:
+    migrate(store, settings)
+    before = _schema(store)
+    ledger_sql = f"SELECT version, checksum, applied_at FROM {MIGRATIONS_TABLE} ORDER BY version"
+    ledger = store.query(ledger_sql).rows
+
+    assert migrate(store, settings) == []
+    assert pending(store, settings) == []
+    assert _schema(store) == before
+    assert store.query(ledger_sql).rows == ledger
+
+
+def test_insert_columns_match_the_created_tables(store: Store, settings: Settings) -> None:
+    migrate(store, settings)
+    for table, columns in t.INSERT_COLUMNS.items():
+        assert tuple(_columns(store, table, insertable=True)) == columns, table
+
+
+def test_columns_have_the_exporter_v0_161_types(store: Store, settings: Settings) -> None:
+    migrate(store, settings)
+    traces = _columns(store, t.TRACES)
+    assert traces["Timestamp"] == "DateTime64(9)"
+    assert traces["Duration"] == "UInt64"
+    assert traces["SpanAttributes"] == "Map(LowCardinality(String), String)"
+    assert traces["Events.Timestamp"] == "Array(DateTime64(9))"
+    logs = _columns(store, t.LOGS)
+    assert "TimestampTime" not in logs  # dropped by the exporter in v0.151
+    assert logs["__otel_materialized_k8s.namespace.name"] == "LowCardinality(String)"
+    for table in (t.METRICS_GAUGE, t.METRICS_SUM, t.METRICS_SUMMARY):
+        metric = _columns(store, table)
+        assert metric["TimeUnix"] == "DateTime"  # DateTime64(9) before v0.160
+        assert metric["MetricName"] == "LowCardinality(String)"
+    assert _columns(store, t.METRICS_SUM)["IsMonotonic"] == "Bool"
+    assert _columns(store, t.TRACE_ID_TS)["Start"] == "DateTime"
+
+
+def test_sort_keys_partitions_and_ttl_are_the_exporter_s(store: Store, settings: Settings) -> None:
+    migrate(store, settings)
+    rows = store.query(
+        "SELECT name, sorting_key, partition_key, create_table_query FROM system.tables "
+        "WHERE database = {db:String}",
+        {"db": store.database},
+    ).rows
+    info = {name: (sorting, partition, ddl) for name, sorting, partition, ddl in rows}
+    assert info[t.LOGS][0] == "toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp"
+    assert info[t.TRACES][0] == "ServiceName, SpanName, toDateTime(Timestamp)"
+    assert info[t.TRACES][1] == "toDate(Timestamp)"
+    assert info[t.METRICS_HISTOGRAM][0] == (
+        "ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix"
+    )
+    assert "TTL toDateTime(Timestamp) + toIntervalDay(30)" in info[t.LOGS][2]
+    assert "ttl_only_drop_parts = 1" in info[t.TRACES][2]
+
+
+def test_ttl_days_zero_means_no_ttl(store: Store, settings: Settings) -> None:
+    migrate(store, _with_settings(settings, ttl_days=0))
+    for table in EXPORTER_TABLES:
+        assert " TTL " not in _schema(store)[table], table
+
+
+def test_trace_id_lookup_view_fills_from_inserted_spans(store: Store, settings: Settings) -> None:
+    migrate(store, settings)
+    store.command(
+        f"INSERT INTO {t.TRACES} (Timestamp, TraceId, SpanId, ServiceName) VALUES "
+        "('2026-11-27 10:00:00.5', 'abc', '1', 'svc'), ('2026-11-27 10:00:03', 'abc', '2', 'svc')"
+    )
+    row = store.query(f"SELECT TraceId, min(Start), max(End) FROM {t.TRACE_ID_TS} GROUP BY TraceId")
+    assert [(r[0], str(r[1]), str(r[2])) for r in row.rows] == [
+        ("abc", "2026-11-27 10:00:00", "2026-11-27 10:00:03")
+    ]
+
+
+def test_an_edited_applied_migration_is_refused(store: Store, settings: Settings) -> None:
+    migrations = discover()
+    migrate(store, settings, migrations)
+    first = migrations[0]
+    edited = Migration(
+        first.version,
+        first.description,
+        lambda ctx: [*first.statements(ctx), f"SELECT 1 FROM {ctx.table(t.TRACES)}"],
+        first.module,
+    )
+    with pytest.raises(StoreError, match=r"0001 .*never edit an applied migration"):
+        migrate(store, settings, [edited, *migrations[1:]])
+
+
+def test_settings_changes_do_not_count_as_edits(store: Store, settings: Settings) -> None:
+    migrate(store, settings)
+    assert migrate(store, _with_settings(settings, ttl_days=7)) == []
+
+
+def test_new_migrations_apply_in_version_order(store: Store, settings: Settings) -> None:
+    base = discover()
+    migrate(store, settings, base)
+    order: list[int] = []
+
+    def make(version: int) -> Migration:
+        def statements(ctx: MigrationContext) -> list[str]:
+            order.append(version)
+            return ctx.create_table(f"extra_{version}", "    x UInt8", "ORDER BY x")
+
+        return Migration(version, f"extra {version}", statements, f"test.m{version:04d}")
+
+    later = [make(43), make(42)]
+    assert migrate(store, settings, [*base, *sorted(later, key=lambda m: m.version)]) == [42, 43]
+    assert {"extra_42", "extra_43"} <= set(_schema(store))
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> types.ModuleType:
+    # A real package on sys.path, uniquely named so no test sees another's cached modules.
+    name = f"fake_migrations_{next(_serial)}"
+    root = tmp_path / name
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    for file, text in files.items():
+        (root / file).write_text(text)
+    return importlib.import_module(name)
+
+
+_MODULE = "VERSION = {v}\nDESCRIPTION = 'd'\ndef statements(ctx):\n    return []\n"
+
+
+def test_discovery_sorts_by_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    package = _package(
+        tmp_path,
+        {"m0012_b.py": _MODULE.format(v=12), "m0003_a.py": _MODULE.format(v=3), "helper.py": ""},
+    )
+    assert [m.version for m in discover(package)] == [3, 12]
+
+
+def test_discovery_refuses_duplicates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    package = _package(
+        tmp_path, {"m0005_a.py": _MODULE.format(v=5), "m0005_b.py": _MODULE.format(v=5)}
+    )
+    with pytest.raises(ValueError, match="version 5 is defined twice"):
+        discover(package)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("m0007_a.py", _MODULE.format(v=8), "VERSION is 8"),
+        ("m07_a.py", _MODULE.format(v=7), "named m<NNNN>_<slug>"),
+        ("m0007_a.py", "VERSION = 7\nDESCRIPTION = 'd'\n", "statements"),
+    ],
+)
+def test_discovery_refuses_malformed_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str, message: str
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ValueError, match=message):
+        discover(_package(tmp_path, {name: text}))
+
+
+def test_shipped_migrations_are_numbered_from_one() -> None:
+    versions = [m.version for m in discover()]
+    assert versions[0] == 1
+    assert versions == sorted(set(versions))
