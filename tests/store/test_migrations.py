@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.errors import StoreError
+from vigie.errors import ConfigError, StoreError
 from vigie.settings import Settings
 from vigie.store import Store
 from vigie.store import tables as t
@@ -226,3 +226,71 @@ def test_shipped_migrations_are_numbered_from_one() -> None:
     versions = [m.version for m in discover()]
     assert versions[0] == 1
     assert versions == sorted(set(versions))
+
+
+# Cluster layout: chdb has no cluster, so the statements are parsed by the engine's own parser
+# (formatQuery) without being executed.
+
+
+def _parsed(store: Store, statement: str) -> str:
+    formatted = store.query("SELECT formatQuerySingleLine({q:String})", {"q": statement}).scalar()
+    assert isinstance(formatted, str)
+    return formatted
+
+
+def test_every_cluster_statement_parses_and_runs_on_cluster(store: Store) -> None:
+    ctx = MigrationContext(store.database, cluster="cedille", ttl_days=30)
+    for migration in discover():
+        for statement in migration.statements(ctx):
+            formatted = _parsed(store, statement)
+            if formatted.startswith(("CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE")):
+                assert " ON CLUSTER cedille" in formatted, (migration.module, formatted[:120])
+
+
+def test_cluster_layout_of_the_exporter_tables(store: Store) -> None:
+    db = store.database
+    ctx = MigrationContext(db, cluster="cedille", ttl_days=30)
+    statements = [_parsed(store, s) for s in discover()[0].statements(ctx)]
+    by_target = {s.split(" ON CLUSTER")[0].split()[-1]: s for s in statements}
+    for table in EXPORTER_TABLES:
+        local = by_target[f"{db}.{table}_local"]
+        assert (
+            "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', "
+            "'{replica}')" in local
+        )
+        distributed = by_target[f"{db}.{table}"]
+        assert (
+            f"AS {db}.{table}_local ENGINE = Distributed('cedille', '{db}', '{table}_local',"
+            in (distributed)
+        )
+    view = by_target[f"{db}.{t.TRACE_ID_TS_MV}"]
+    assert f"TO {db}.{t.TRACE_ID_TS}_local" in view
+    assert f"FROM {db}.{t.TRACES}_local" in view
+    assert "cityHash64(TraceId)" in by_target[f"{db}.{t.TRACES}"]
+
+
+def test_cluster_ledger_is_replicated_to_every_node() -> None:
+    ctx = MigrationContext("otel", cluster="cedille")
+    (statement,) = ctx.create_table("vigie_things", "    x UInt8", "ORDER BY x")
+    assert "`otel`.`vigie_things` ON CLUSTER `cedille`" in statement
+    assert "ReplicatedMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')" in (
+        statement
+    )
+
+
+def test_single_server_layout_uses_plain_names_and_engines() -> None:
+    ctx = MigrationContext("otel", ttl_days=3)
+    (statement,) = ctx.create_table("t", "    x UInt8", "ORDER BY x", shard_by="rand()")
+    assert statement.startswith("CREATE TABLE IF NOT EXISTS `otel`.`t` (")
+    assert "ENGINE = MergeTree()" in statement
+    assert "ON CLUSTER" not in statement
+    assert ctx.ttl("toDateTime(T)") == "TTL toDateTime(T) + toIntervalDay(3)"
+
+
+@pytest.mark.parametrize(
+    "changes", [{"database": "x; DROP"}, {"cluster": "a` b"}, {"ttl_days": -1}]
+)
+def test_context_refuses_values_that_could_carry_sql(changes: dict[str, object]) -> None:
+    values: dict[str, object] = {"database": "otel", "cluster": None, "ttl_days": 30, **changes}
+    with pytest.raises(ConfigError):
+        MigrationContext(**values)  # type: ignore[arg-type]
