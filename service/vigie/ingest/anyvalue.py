@@ -1,0 +1,153 @@
+"""OTLP ``AnyValue`` rendered as the string the ClickHouse exporter stores.
+
+The exporter (contrib v0.161.0, ``internal.AttributesToMap``) stores every attribute value as
+pdata's ``Value.AsString()``: strings as they are, ints in decimal, bools ``true``/``false``,
+doubles like Go's ``encoding/json`` (ES6 number formatting), bytes as standard base64, and
+arrays / key-value lists as Go ``json.Marshal`` of the raw value (object keys sorted, ``<>&``
+and U+2028/U+2029 escaped, NaN/Inf making the whole marshal fail, i.e. an empty string).
+Maps are written key-sorted (the exporter's ordered map sorts by key).
+
+Limits (a sender cannot make one row unbounded): a rendered value longer than
+:data:`MAX_VALUE_CHARS` is cut and ends with :data:`TRUNCATION_MARK`; a key longer than
+:data:`MAX_KEY_CHARS` is cut the same way; only the first :data:`MAX_ATTRIBUTES` attributes of a
+map are kept; arrays and lists nested deeper than :data:`MAX_DEPTH` render their deeper levels
+as JSON ``null``. Each of these marks the row as truncated in the conversion counts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+MAX_VALUE_CHARS = 65_536
+MAX_KEY_CHARS = 1_024
+MAX_ATTRIBUTES = 128
+MAX_DEPTH = 16
+TRUNCATION_MARK = "…[truncated]"
+
+ScrubAttribute = Callable[[str, str], str]
+
+
+class Truncations:
+    """Counts how many values, keys or maps were cut while rendering one request."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def cap(text: str, limit: int, seen: Truncations) -> str:
+    """``text`` cut to ``limit`` characters (marker included) when it is longer."""
+    if len(text) <= limit:
+        return text
+    seen.count += 1
+    return text[: limit - len(TRUNCATION_MARK)] + TRUNCATION_MARK
+
+
+def go_float(value: float) -> str:
+    """A float64 formatted like pdata's ``float64AsString`` / Go ``encoding/json``."""
+    if math.isnan(value) or math.isinf(value):
+        go = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+        return "json: unsupported value: " + go
+    magnitude = abs(value)
+    # repr gives the shortest digits that round-trip, as Go's precision -1 does; only the layout
+    # differs: Go switches to exponent form below 1e-6 and from 1e21, and never pads it.
+    if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
+        return f"{Decimal(repr(value)):e}".replace("E", "e")
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def render(value: AnyValue) -> str:
+    """``Value.AsString()`` of one attribute value or log body."""
+    kind = value.WhichOneof("value")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "int_value":
+        return str(value.int_value)
+    if kind == "bool_value":
+        return "true" if value.bool_value else "false"
+    if kind == "double_value":
+        return go_float(value.double_value)
+    if kind == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode("ascii")
+    if kind is None:
+        return ""
+    try:
+        return _go_escapes(_json(value, 0))
+    except ValueError:
+        # Go's json.Marshal fails on NaN/Inf and AsString then returns the empty result.
+        return ""
+
+
+def _json(value: AnyValue, depth: int) -> str:
+    """Go ``json.Marshal(value.AsRaw())`` before Go's HTML-safe escapes."""
+    kind = value.WhichOneof("value")
+    if kind == "string_value":
+        return _dumps(value.string_value)
+    if kind == "int_value":
+        return str(value.int_value)
+    if kind == "bool_value":
+        return "true" if value.bool_value else "false"
+    if kind == "double_value":
+        number = value.double_value
+        if math.isnan(number) or math.isinf(number):
+            raise ValueError("json: unsupported value")
+        return go_float(number)
+    if kind == "bytes_value":
+        return '"' + base64.b64encode(value.bytes_value).decode("ascii") + '"'
+    if kind is None or depth >= MAX_DEPTH:
+        return "null"
+    if kind == "array_value":
+        return "[" + ",".join(_json(v, depth + 1) for v in value.array_value.values) + "]"
+    # AsRaw builds a Go map (a repeated key keeps its last value); Marshal sorts its keys.
+    members = {kv.key: kv.value for kv in value.kvlist_value.values}
+    return "{" + ",".join(
+        _dumps(k) + ":" + _json(members[k], depth + 1) for k in sorted(members)
+    ) + "}"
+
+
+def _dumps(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+_GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+               ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def _go_escapes(text: str) -> str:
+    for plain, escaped in _GO_ESCAPES:
+        if plain in text:
+            text = text.replace(plain, escaped)
+    return text
+
+
+def attributes(
+    kvs: Sequence[KeyValue], scrub: ScrubAttribute, seen: Truncations
+) -> dict[str, str]:
+    """An OTLP attribute list as the exporter's ``Map(LowCardinality(String), String)``."""
+    if len(kvs) > MAX_ATTRIBUTES:
+        seen.count += 1
+        kvs = kvs[:MAX_ATTRIBUTES]
+    out: dict[str, str] = {}
+    for kv in kvs:
+        value = kv.value
+        # Most values are non-empty strings: skip the oneof lookup for them.
+        text = value.string_value or render(value)
+        if len(text) > MAX_VALUE_CHARS:
+            text = cap(text, MAX_VALUE_CHARS, seen)
+        key = kv.key
+        if len(key) > MAX_KEY_CHARS:
+            key = cap(key, MAX_KEY_CHARS, seen)
+        out[key] = scrub(key, text)
+    if len(out) > 1:
+        return dict(sorted(out.items()))
+    return out
