@@ -18,7 +18,7 @@ from vigie.config.fields import StrictModel
 from vigie.errors import ConfigError
 
 LITERAL_SECRET_MESSAGE = (
-    "a webhook URL must not be written in the file: give {env: VARIABLE} or {file: /path}"
+    "expected {env: VARIABLE} or {file: /path}: a webhook URL is a secret, never written here"
 )
 
 
