@@ -1,0 +1,79 @@
+"""The SLOs to evaluate, flattened from the config files into what the engine needs.
+
+Each :class:`SloTarget` is one SLO of one app (``service.name``), optionally restricted to one
+deployment environment, with its route filter and, for latency SLIs, its threshold in whole
+milliseconds.
+
+Latency thresholds: the rollup keeps durations as whole milliseconds rounded up, which answers
+``Duration <= threshold`` exactly for whole-millisecond thresholds. A fractional threshold is
+rounded *down* to the millisecond (spans between the two count as slow), the conservative side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from vigie.config.slo import CustomSli, LatencySli, Slo, SloFile
+from vigie.slo.decision import Policy
+
+
+@dataclass(frozen=True)
+class SloTarget:
+    club: str
+    app: str
+    environment: str | None
+    slo: Slo
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.club, self.app, self.environment or "", self.slo.name)
+
+    @property
+    def name(self) -> str:
+        return self.slo.name
+
+    @property
+    def kind(self) -> str:
+        return self.slo.sli.kind
+
+    @property
+    def custom(self) -> CustomSli | None:
+        return self.slo.sli if isinstance(self.slo.sli, CustomSli) else None
+
+    @property
+    def threshold_ms(self) -> int | None:
+        """The latency threshold in whole milliseconds (rounded down), None for other SLIs."""
+        sli = self.slo.sli
+        return math.floor(sli.threshold_ms) if isinstance(sli, LatencySli) else None
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(
+            objective=self.slo.objective,
+            period=self.slo.window_timedelta,
+            min_events=self.slo.min_events,
+            page=self.slo.alerts.page,
+            ticket=self.slo.alerts.ticket,
+        )
+
+    def matches(self, environment: str, route: str) -> bool:
+        """Whether spans of this environment and route count for this SLO."""
+        if self.environment is not None and environment != self.environment:
+            return False
+        routes = self.slo.routes
+        if routes is None:
+            return True
+        if routes.include and route not in routes.include:
+            return False
+        return route not in routes.exclude
+
+
+def targets_from_files(files: Iterable[SloFile]) -> list[SloTarget]:
+    """Every SLO of every file, in file order."""
+    return [
+        SloTarget(club=f.club, app=f.app, environment=f.environment, slo=slo)
+        for f in files
+        for slo in f.slos
+    ]

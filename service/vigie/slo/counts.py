@@ -1,0 +1,165 @@
+"""Reading event counts for every SLO and window in a constant number of queries.
+
+One query counts availability and latency events per service, environment and route for all
+windows at once (:func:`vigie.slo.queries.counts_sql`); Python then adds up the rows each SLO's
+environment and route filter selects. Custom SLIs take one more query, service activity
+("last seen") another: three queries per cycle at most, whatever the number of SLOs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from vigie.slo import queries
+from vigie.slo.catalog import SloTarget
+from vigie.slo.decision import Counts
+from vigie.slo.windows import WINDOWS
+from vigie.store import Store
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The windows of one evaluation: each label's first minute, and one exclusive end minute.
+
+    Only complete minutes count: ``end`` is the start of the minute ``now`` falls in, so a window
+    ``W`` covers ``[end - W, end)``.
+    """
+
+    now: datetime
+    end: datetime
+    labels: tuple[str, ...]
+    starts: tuple[datetime, ...]
+
+    def index(self, label: str) -> int:
+        return self.labels.index(label)
+
+
+def frame_at(now: datetime, periods: dict[str, timedelta]) -> Frame:
+    """The frame of the alert windows plus the SLO periods (``{"30d": timedelta(days=30)}``)."""
+    now = now.astimezone(UTC)
+    end = now.replace(second=0, microsecond=0)
+    spans = {**WINDOWS, **dict(sorted(periods.items(), key=lambda kv: kv[1]))}
+    return Frame(now, end, tuple(spans), tuple(end - span for span in spans.values()))
+
+
+@dataclass(frozen=True)
+class SloCounts:
+    """Counts of one SLO: per alert window, and over its own period (for the budget)."""
+
+    windows: dict[str, Counts]
+    period: Counts
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _bounds(frame: Frame) -> dict[str, Any]:
+    return {
+        "starts": [_text(s) for s in frame.starts],
+        "start": _text(min(frame.starts)),
+        "end": _text(frame.end),
+    }
+
+
+def read_counts(
+    store: Store, targets: Sequence[SloTarget], frame: Frame, *, source: str = "rollup"
+) -> dict[Key, SloCounts]:
+    """Counts for every target; ``source="raw"`` reads ``otel_traces`` instead of the rollup."""
+    per_label: dict[Key, list[Counts]] = {}
+    spans = [t for t in targets if t.custom is None]
+    if spans:
+        per_label.update(_span_counts(store, spans, frame, source))
+    custom = [t for t in targets if t.custom is not None]
+    if custom:
+        per_label.update(_custom_counts(store, custom, frame))
+    result = {}
+    for target in targets:
+        counts = per_label.get(target.key) or [Counts()] * len(frame.labels)
+        result[target.key] = SloCounts(
+            windows={label: counts[frame.index(label)] for label in WINDOWS},
+            period=counts[frame.index(target.slo.window)],
+        )
+    return result
+
+
+def _span_counts(
+    store: Store, targets: Sequence[SloTarget], frame: Frame, source: str
+) -> dict[Key, list[Counts]]:
+    thresholds = sorted({t.threshold_ms for t in targets if t.threshold_ms is not None})
+    params = {
+        **_bounds(frame),
+        "services": sorted({t.app for t in targets}),
+        "thresholds": thresholds,
+    }
+    sql = queries.counts_sql(source, with_latency=bool(thresholds))
+    by_service: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for service, environment, route, totals, errors, fast in store.query(sql, params).rows:
+        by_service[service].append((environment, route, totals, errors, fast))
+    width = len(thresholds)
+    result: dict[Key, list[Counts]] = {}
+    for target in targets:
+        slot = thresholds.index(target.threshold_ms) if target.threshold_ms is not None else None
+        sums = [Counts()] * len(frame.labels)
+        for environment, route, totals, errors, fast in by_service[target.app]:
+            if not target.matches(environment, route):
+                continue
+            for i, total in enumerate(totals):
+                bad = errors[i] if slot is None else total - fast[i * width + slot]
+                sums[i] = sums[i] + Counts(total, bad)
+        result[target.key] = sums
+    return result
+
+
+def _custom_counts(
+    store: Store, targets: Sequence[SloTarget], frame: Frame
+) -> dict[Key, list[Counts]]:
+    params: dict[str, Any] = _bounds(frame)
+    branches = []
+    for index, target in enumerate(targets):
+        sli = target.custom
+        assert sli is not None
+        branches.append((index, sli.source, sli.good, sli.total))
+        params[f"service_{index}"] = target.app
+        params[f"environment_{index}"] = target.environment or ""
+    result = {t.key: [Counts()] * len(frame.labels) for t in targets}
+    for index, window, good, total in store.query(queries.custom_sql(branches), params).rows:
+        key = targets[int(index)].key
+        result[key][int(window) - 1] = Counts(total, max(total - good, 0.0))
+    return result
+
+
+def read_last_seen(
+    store: Store, targets: Sequence[SloTarget], frame: Frame, lookback: timedelta
+) -> dict[Key, datetime | None]:
+    """The last minute with any span of each target's service (and environment, if it has one).
+
+    Minutes after ``now`` are ignored, so evaluating a past instant sees the past.
+    """
+    rows = store.query(
+        queries.LAST_SEEN,
+        {
+            "services": sorted({t.app for t in targets}),
+            "since": _text(frame.end - lookback),
+            "until": _text(frame.now),
+        },
+    ).rows
+    seen: dict[tuple[str, str], datetime] = {}
+    for service, environment, minute in rows:
+        seen[(service, environment)] = minute.replace(tzinfo=UTC)
+    result: dict[Key, datetime | None] = {}
+    for target in targets:
+        moments = [
+            moment
+            for (service, environment), moment in seen.items()
+            if service == target.app
+            and (target.environment is None or environment == target.environment)
+        ]
+        result[target.key] = max(moments, default=None)
+    return result
