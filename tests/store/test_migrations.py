@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import types
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -294,3 +295,38 @@ def test_context_refuses_values_that_could_carry_sql(changes: dict[str, object])
     values: dict[str, object] = {"database": "otel", "cluster": None, "ttl_days": 30, **changes}
     with pytest.raises(ConfigError):
         MigrationContext(**values)  # type: ignore[arg-type]
+
+
+def test_rows_in_the_exporter_columns_insert_into_every_table(
+    store: Store, settings: Settings
+) -> None:
+    migrate(store, settings)
+    when = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+    for table, columns in t.INSERT_COLUMNS.items():
+        types_ = _columns(store, table, insertable=True)
+        row = [_sample(types_[c], when) for c in columns]
+        store.insert(table, columns, [row])
+        assert store.query(f"SELECT count() FROM {table}").scalar() == 1, table
+
+
+def _sample(type_: str, when: datetime) -> object:
+    """A value of the Python type the exporter's rows carry for a column of ``type_``."""
+    if type_.startswith("Array(Map"):
+        return [{"k": "v"}]
+    if type_.startswith("Map"):
+        return {"k": "v"}
+    if type_.startswith("Array(DateTime"):
+        return [when]
+    if type_.startswith("Array(Float"):
+        return [0.5]
+    if type_.startswith("Array("):
+        return [1] if "Int" in type_ else ["x"]
+    if type_.startswith("DateTime"):
+        return when
+    if type_ == "Bool":
+        return True
+    if "Float" in type_:
+        return 1.5
+    if "Int" in type_:
+        return 1
+    return "x"
