@@ -21,9 +21,12 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are errors and values are not coerced (``"99.9"`` is not a number)."""
+    """Unknown keys are errors and values are not coerced (``"99.9"`` is not a number).
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Errors never show the input: under ``alerts/`` it may be a secret pasted by mistake.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, hide_input_in_errors=True)
 
 
 _DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -31,14 +34,16 @@ _DURATION_PATTERN = r"^(?=\d)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$"
 
 
 def parse_duration(value: Any) -> timedelta:
-    """``30s``, ``5m``, ``4h``, ``1d`` or a combination in that order (``1h30m``); positive."""
+    """``30s``, ``5m``, ``4h``, ``1d`` or a combination in that order (``1h30m``); positive.
+
+    Messages never repeat the value (see :class:`StrictModel`)."""
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
         raise ValueError("expected a duration such as 30s, 5m, 4h or 1d")
     match = _DURATION_RE.match(value.strip())
     if not value.strip() or match is None:
-        raise ValueError(f"{value!r} is not a duration such as 30s, 5m, 4h or 1d")
+        raise ValueError("expected a duration such as 30s, 5m, 4h, 1d or 1h30m")
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if delta <= timedelta(0):
