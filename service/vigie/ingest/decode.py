@@ -147,7 +147,7 @@ def _parse_protobuf(raw: bytes, message: Message) -> None:
 
 def _parse_json(raw: bytes, message: Message) -> None:
     try:
-        document = json.loads(raw)
+        document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise MalformedPayload("invalid JSON body: not UTF-8") from None
     except json.JSONDecodeError as exc:

@@ -1,0 +1,89 @@
+"""OTLP log records converted to ``otel_logs`` columns as the exporter (v0.161.0) writes them.
+
+Values (``exporter_logs.go``, ``pushLogsData``): ``Timestamp`` is the record's time, or its
+observed time when the time is 0; ids are lowercase hex or empty when empty / all zero;
+``TraceFlags`` and ``SeverityNumber`` are the low byte of the proto values (Go ``uint8(...)``);
+``Body`` is the body's ``AsString()`` (JSON for maps and arrays); ``ServiceName`` is the
+resource's ``service.name``; ``EventName`` is the record's event name.
+
+Rows are refused one by one: a trace id that is not 16 bytes or a span id that is not 8 (empty
+is fine), or a timestamp past 2262-04-11. The body is cut at
+:data:`~vigie.ingest.anyvalue.MAX_VALUE_CHARS` like attribute values.
+
+Scrubbing: every attribute value (resource, scope, record) through ``scrub_attribute``; the
+body through ``scrub_text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+from vigie.ingest.anyvalue import (
+    MAX_KEY_CHARS,
+    MAX_VALUE_CHARS,
+    Truncations,
+    attributes,
+    cap,
+    render,
+)
+from vigie.ingest.rows import MAX_TIMESTAMP_NS, ConvertResult, Rejections, Scrubber, build_result
+from vigie.ingest.traces import span_hex, trace_hex
+from vigie.store.tables import LOGS, LOGS_COLUMNS
+
+
+def convert_logs(request: ExportLogsServiceRequest, scrub: Scrubber) -> ConvertResult:
+    """Log records of one export request as ``otel_logs`` columns."""
+    data: list[list[Any]] = [[] for _ in LOGS_COLUMNS]
+    (c_ts, c_trace, c_span, c_flags, c_sev_text, c_sev_num, c_service, c_body, c_res_url,
+     c_res_attrs, c_scope_url, c_scope_name, c_scope_version, c_scope_attrs, c_attrs,
+     c_event) = data
+    rejections = Rejections()
+    seen = Truncations()
+    scrub_attr = scrub.scrub_attribute
+    scrub_text = scrub.scrub_text
+
+    for resource_logs in request.resource_logs:
+        res_attrs = attributes(resource_logs.resource.attributes, scrub_attr, seen)
+        service = cap(res_attrs.get("service.name", ""), MAX_KEY_CHARS, seen)
+        res_url = cap(resource_logs.schema_url, MAX_KEY_CHARS, seen)
+        for scope_logs in resource_logs.scope_logs:
+            scope = scope_logs.scope
+            scope_url = cap(scope_logs.schema_url, MAX_KEY_CHARS, seen)
+            scope_name = cap(scope.name, MAX_KEY_CHARS, seen)
+            scope_version = cap(scope.version, MAX_KEY_CHARS, seen)
+            scope_attrs = attributes(scope.attributes, scrub_attr, seen)
+            for record in scope_logs.log_records:
+                trace_id = record.trace_id
+                span_id = record.span_id
+                if len(trace_id) not in (0, 16) or len(span_id) not in (0, 8):
+                    rejections.add("log record with a trace id not 16 bytes or span id not 8")
+                    continue
+                ts = record.time_unix_nano or record.observed_time_unix_nano
+                if ts > MAX_TIMESTAMP_NS:
+                    rejections.add("log record with a timestamp after 2262-04-11")
+                    continue
+                body = record.body
+                text = body.string_value or render(body)
+                if len(text) > MAX_VALUE_CHARS:
+                    text = cap(text, MAX_VALUE_CHARS, seen)
+
+                c_ts.append(ts)
+                c_trace.append(trace_hex(trace_id))
+                c_span.append(span_hex(span_id))
+                c_flags.append(record.flags & 0xFF)
+                c_sev_text.append(cap(record.severity_text, MAX_KEY_CHARS, seen))
+                c_sev_num.append(record.severity_number & 0xFF)
+                c_service.append(service)
+                c_body.append(scrub_text(text) if text else "")
+                c_res_url.append(res_url)
+                c_res_attrs.append(res_attrs)
+                c_scope_url.append(scope_url)
+                c_scope_name.append(scope_name)
+                c_scope_version.append(scope_version)
+                c_scope_attrs.append(scope_attrs)
+                c_attrs.append(attributes(record.attributes, scrub_attr, seen))
+                c_event.append(cap(record.event_name, MAX_KEY_CHARS, seen))
+
+    return build_result([(LOGS, LOGS_COLUMNS, data)], rejections, seen.count, "log records")
