@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import typer
 from pydantic import BaseModel
 
 from vigie.cli import settings_of
 from vigie.config import AlertsConfig, Problem, SloFile, check_config, load_config
+from vigie.config.fields import json_schema
 
 ConfigCheck = Callable[[Path], Sequence[Problem]]
 
@@ -44,12 +44,7 @@ schema_app = typer.Typer(
 
 
 def _print_schema(model: type[BaseModel], title: str) -> None:
-    schema: dict[str, Any] = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **model.model_json_schema(),
-        "title": title,
-    }
-    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(json_schema(model, title), indent=2, ensure_ascii=False))
 
 
 @schema_app.command("slo")

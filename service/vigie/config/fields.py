@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic.json_schema import GenerateJsonSchema
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """Lower-case words joined by single hyphens: ids of clubs and names of SLOs."""
@@ -105,3 +106,18 @@ Snowflake = Annotated[
     BeforeValidator(parse_snowflake),
     WithJsonSchema({"type": "string", "pattern": _SNOWFLAKE_RE.pattern}),
 ]
+
+
+class _ConfigJsonSchema(GenerateJsonSchema):
+    """Defaults written the way the files write them (``30s``, not ISO 8601 ``PT30S``)."""
+
+    def encode_default(self, dft: Any) -> Any:
+        if isinstance(dft, timedelta):
+            return format_duration(dft)
+        return super().encode_default(dft)
+
+
+def json_schema(model: type[BaseModel], title: str) -> dict[str, Any]:
+    """The JSON schema (draft 2020-12) of a config file, for editors."""
+    schema = model.model_json_schema(schema_generator=_ConfigJsonSchema)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": title}
