@@ -99,6 +99,9 @@ class WriteQueue:
         self._clock = clock
         self._pending: dict[str, _Pending] = {}
         self._cond = threading.Condition()
+        # Held while a batch is between the queue and the store, so that flush() returns only
+        # once the writer thread's in-flight batch has landed too.
+        self._writing = threading.Lock()
         self._closing = False
         self._thread: threading.Thread | None = None
         self.stats = QueueStats()
@@ -156,10 +159,11 @@ class WriteQueue:
     def flush(self) -> None:
         """Write everything queued now (used by close and by tests)."""
         while True:
-            batch = self._next_batch(force=True)
-            if batch is None:
-                return
-            self._write(batch)
+            with self._writing:
+                batch = self._next_batch(force=True)
+                if batch is None:
+                    return
+                self._write(batch)
 
     def _run(self) -> None:
         while True:
@@ -167,12 +171,14 @@ class WriteQueue:
                 while not self._closing and not self._due():
                     self._cond.wait(timeout=self._wait_time())
                 closing = self._closing
-            batch = self._next_batch(force=closing)
+            with self._writing:
+                batch = self._next_batch(force=closing)
+                written = batch is None or self._write(batch)
             if batch is None:
                 if closing:
                     return
                 continue
-            if not self._write(batch):
+            if not written:
                 if closing and self._backoff >= 30:
                     log.error("store unavailable during shutdown; rows remain unwritten")
                     return

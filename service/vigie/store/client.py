@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import struct
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,7 @@ class Store:
             result = self._client.query(
                 sql, parameters=dict(params or {}), settings=self._settings()
             )
-            return QueryResult(tuple(result.column_names), list(result.result_rows))
+            return QueryResult(tuple(result.column_names), [tuple(r) for r in result.result_rows])
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         """Run a statement that returns nothing (DDL, INSERT … SELECT)."""
@@ -101,37 +102,27 @@ class Store:
         with self._lock:
             self._client.close()
 
-    def _mapped_errors(self, sql: str) -> _ErrorMapper:
-        return _ErrorMapper(self, sql)
-
-
-class _ErrorMapper:
-    """Context manager turning driver exceptions into Vigie's, naming the store and statement."""
-
-    def __init__(self, store: Store, sql: str) -> None:
-        self._store = store
-        self._sql = sql
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None:
-            return False
-        text = _first_line(str(exc))
-        where = f"{self._store!r}: {_first_line(self._sql)[:120]}"
-        if isinstance(exc, TypeError | ValueError | OverflowError | struct.error):
+    @contextmanager
+    def _mapped_errors(self, sql: str) -> Iterator[None]:
+        """Turn driver exceptions into Vigie's, naming the store and the statement."""
+        try:
+            yield
+        except (TypeError, ValueError, OverflowError, struct.error) as exc:
             # raised by the driver while encoding values: the rows, not the store, are wrong
-            raise StoreError(f"{where}: cannot encode values: {text}") from None
-        if not isinstance(exc, ClickHouseError | OSError):
-            return False
-        if _TIMEOUT_CODE in text:
-            raise QueryTimeout(f"{where}: query exceeded {self._store.timeout_s:g}s") from None
-        if isinstance(exc, OperationalError | OSError) or any(
-            code in text for code in _UNREACHABLE_CODES
-        ):
-            raise StoreUnavailable(f"{where}: {text}") from None
-        raise StoreError(f"{where}: {text}") from None
+            raise StoreError(f"{self._where(sql)}: cannot encode values: {exc}") from None
+        except (ClickHouseError, OSError) as exc:
+            text = _first_line(str(exc))
+            where = self._where(sql)
+            if _TIMEOUT_CODE in text:
+                raise QueryTimeout(f"{where}: query exceeded {self.timeout_s:g}s") from None
+            if isinstance(exc, OperationalError | OSError) or any(
+                code in text for code in _UNREACHABLE_CODES
+            ):
+                raise StoreUnavailable(f"{where}: {text}") from None
+            raise StoreError(f"{where}: {text}") from None
+
+    def _where(self, sql: str) -> str:
+        return f"{self!r}: {_first_line(sql)[:120]}"
 
 
 def _first_line(text: str) -> str:

@@ -1,0 +1,28 @@
+"""``vigie serve``: the receiver, the API and the scheduled evaluation, on one port."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from vigie.api.app import create_app
+from vigie.cli import settings_of
+from vigie.observability import configure_logging, configure_telemetry
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 in a container)."),
+    port: int = typer.Option(8000, help="Port of the OTLP/HTTP receiver and the API."),
+) -> None:
+    """Run the service until interrupted; SIGINT/SIGTERM flush accepted telemetry first."""
+    settings = settings_of(ctx)
+    configure_logging(settings.log_level)
+    configure_telemetry(settings, host=host, port=port)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )

@@ -1,0 +1,118 @@
+"""OTLP/HTTP receiver: ``POST /v1/traces``, ``/v1/logs``, ``/v1/metrics``.
+
+Answers follow the OTLP/HTTP specification: the response body uses the request's encoding
+(protobuf or JSON); 200 carries ``partial_success`` when some rows were rejected; a body that
+cannot be decoded gets 400 with a ``google.rpc.Status`` message, an oversized one 413, another
+media type 415; a full write queue gets 429 and an unreachable store 503, both with
+``Retry-After`` so that senders retry instead of dropping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from google.rpc import status_pb2
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+from starlette.concurrency import run_in_threadpool
+
+from vigie.ingest import pipeline
+from vigie.ingest.decode import JSON, PROTOBUF, IngestHttpError, Signal, media_type
+from vigie.ingest.writer import WriteQueue
+
+router = APIRouter(tags=["OTLP receiver"])
+
+
+@dataclass(frozen=True)
+class _SignalSpec:
+    response: type[Message]
+    rejected_field: str
+
+
+_SPECS: dict[Signal, _SignalSpec] = {
+    "traces": _SignalSpec(trace_service_pb2.ExportTraceServiceResponse, "rejected_spans"),
+    "logs": _SignalSpec(logs_service_pb2.ExportLogsServiceResponse, "rejected_log_records"),
+    "metrics": _SignalSpec(
+        metrics_service_pb2.ExportMetricsServiceResponse, "rejected_data_points"
+    ),
+}
+
+
+@router.post("/v1/traces")
+async def receive_traces(request: Request) -> Response:
+    return await _receive(request, "traces")
+
+
+@router.post("/v1/logs")
+async def receive_logs(request: Request) -> Response:
+    return await _receive(request, "logs")
+
+
+@router.post("/v1/metrics")
+async def receive_metrics(request: Request) -> Response:
+    return await _receive(request, "metrics")
+
+
+async def _receive(request: Request, signal: Signal) -> Response:
+    media = _answer_media(request.headers.get("content-type"))
+    queue: WriteQueue = request.app.state.write_queue
+    ingest: pipeline.Ingest = request.app.state.ingest
+    if not queue.stats.store_available and queue.stats.queued_rows:
+        return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
+    body = await request.body()
+    try:
+        outcome = await run_in_threadpool(
+            ingest.convert,
+            signal,
+            body,
+            request.headers.get("content-type"),
+            request.headers.get("content-encoding"),
+        )
+    except IngestHttpError as exc:
+        return _status_response(media, exc.status, str(exc))
+    if not queue.offer(outcome.batches):
+        return _retry_later(media, 429, "write queue full", queue.retry_after_s)
+    spec = _SPECS[signal]
+    message = spec.response()
+    if outcome.rejected:
+        partial = message.partial_success
+        setattr(partial, spec.rejected_field, outcome.rejected)
+        partial.error_message = outcome.error_message
+    return _encode(media, message, 200)
+
+
+def _answer_media(content_type: str | None) -> str:
+    """Answer in JSON to JSON requests, in protobuf otherwise (also to unsupported types)."""
+    return JSON if media_type(content_type) == JSON else PROTOBUF
+
+
+def _encode(
+    media: str, message: Message, status: int, headers: dict[str, str] | None = None
+) -> Response:
+    if media == JSON:
+        body: Any = json_format.MessageToJson(message, indent=None).encode()
+    else:
+        body = message.SerializeToString()
+    return Response(body, status_code=status, media_type=media, headers=headers)
+
+
+def _status_response(
+    media: str, status: int, text: str, headers: dict[str, str] | None = None
+) -> Response:
+    return _encode(
+        media, status_pb2.Status(code=_GRPC_CODES.get(status, 2), message=text), status, headers
+    )
+
+
+def _retry_later(media: str, status: int, text: str, retry_after_s: int) -> Response:
+    return _status_response(media, status, text, {"Retry-After": str(retry_after_s)})
+
+
+# google.rpc.Code values matching the HTTP answers (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, …).
+_GRPC_CODES = {400: 3, 413: 8, 415: 3, 429: 8, 503: 14}

@@ -1,0 +1,165 @@
+"""The OTLP/HTTP receiver, end to end through the FastAPI app into chdb."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from google.rpc import status_pb2
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from vigie.api.app import create_app
+from vigie.settings import Settings
+from vigie.store import Store
+
+PROTOBUF = {"Content-Type": "application/x-protobuf"}
+NOW_NS = time.time_ns()
+
+
+@pytest.fixture()
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store)) as client:
+        yield client
+
+
+def sdk_spans(count: int = 3, **resource: str) -> ExportTraceServiceRequest:
+    """Spans recorded by the real OpenTelemetry SDK, encoded as its OTLP exporter would."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "site-web", **resource}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    for i in range(count):
+        with tracer.start_as_current_span(
+            "GET /api/v1/problems/{id}",
+            kind=SpanKind.SERVER,
+            attributes={
+                "http.request.method": "GET",
+                "http.route": "/api/v1/problems/{id}",
+                "http.response.status_code": 500 if i == 0 else 200,
+                "url.path": f"/api/v1/problems/{i}",
+            },
+        ) as span:
+            if i == 0:
+                span.set_status(Status(StatusCode.ERROR, "boom"))
+    return encode_spans(exporter.get_finished_spans())
+
+
+def flush(client: TestClient) -> None:
+    client.app.state.write_queue.flush()  # type: ignore[attr-defined]
+
+
+def test_sdk_spans_land_with_the_exporter_values(client: TestClient, store: Store) -> None:
+    body = sdk_spans().SerializeToString()
+    response = client.post("/v1/traces", content=body, headers=PROTOBUF)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-protobuf"
+    answer = ExportTraceServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_spans == 0
+    flush(client)
+    rows = store.query(
+        "SELECT ServiceName, SpanKind, StatusCode, SpanAttributes['http.response.status_code'],"
+        " Duration > 0, length(TraceId), StatusMessage FROM otel_traces ORDER BY StatusCode"
+    ).rows
+    assert rows == [
+        ("site-web", "Server", "Error", "500", 1, 32, "boom"),
+        ("site-web", "Server", "Unset", "200", 1, 32, ""),
+        ("site-web", "Server", "Unset", "200", 1, 32, ""),
+    ]
+
+
+def test_json_and_gzip_bodies(client: TestClient, store: Store) -> None:
+    span = {
+        "traceId": "5b8efff798038103d269b633813fc60c",
+        "spanId": "eee19b7ec3c1b174",
+        "name": "GET /",
+        "kind": 2,
+        "startTimeUnixNano": str(NOW_NS),
+        "endTimeUnixNano": str(NOW_NS + 250_000_000),
+        "status": {"code": 2},
+    }
+    payload = {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": "wiki"}}]
+                },
+                "scopeSpans": [{"spans": [span]}],
+            }
+        ]
+    }
+    response = client.post(
+        "/v1/traces",
+        content=gzip.compress(json.dumps(payload).encode()),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    flush(client)
+    assert store.query("SELECT TraceId, SpanKind, StatusCode, Duration FROM otel_traces").rows == [
+        ("5b8efff798038103d269b633813fc60c", "Server", "Error", 250_000_000)
+    ]
+
+
+def test_partial_success_keeps_the_valid_spans(client: TestClient, store: Store) -> None:
+    request = sdk_spans(count=3)
+    request.resource_spans[0].scope_spans[0].spans[1].trace_id = b"short"
+    response = client.post("/v1/traces", content=request.SerializeToString(), headers=PROTOBUF)
+    assert response.status_code == 200
+    answer = ExportTraceServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_spans == 1
+    assert "trace id" in answer.partial_success.error_message
+    flush(client)
+    assert store.query("SELECT count() FROM otel_traces").scalar() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"\x0a\xff\xff\xff", PROTOBUF, 400),
+        (b"{not json", {"Content-Type": "application/json"}, 400),
+        (b"<xml/>", {"Content-Type": "application/xml"}, 415),
+        (b"\x00" * 64, {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
+    ],
+)
+def test_bad_bodies_get_a_clear_4xx(
+    client: TestClient, body: bytes, headers: dict[str, str], status: int
+) -> None:
+    response = client.post("/v1/traces", content=body, headers=headers)
+    assert response.status_code == status
+    if headers["Content-Type"] == "application/x-protobuf":
+        assert status_pb2.Status.FromString(response.content).message
+
+
+def test_oversized_body_is_413(settings: Settings, store: Store) -> None:
+    small = settings.model_copy(update={"ingest_max_body_bytes": 1_000})
+    with TestClient(create_app(small, store)) as client:
+        body = gzip.compress(sdk_spans(count=50).SerializeToString())
+        response = client.post(
+            "/v1/traces", content=body, headers={**PROTOBUF, "Content-Encoding": "gzip"}
+        )
+    assert response.status_code == 413
+
+
+def test_full_queue_answers_429_with_retry_after(settings: Settings, store: Store) -> None:
+    tiny = settings.model_copy(update={"ingest_queue_rows": 4, "ingest_flush_interval_s": 3600.0})
+    with TestClient(create_app(tiny, store)) as client:
+        body = sdk_spans(count=3).SerializeToString()
+        assert client.post("/v1/traces", content=body, headers=PROTOBUF).status_code == 200
+        refused = client.post("/v1/traces", content=body, headers=PROTOBUF)
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) >= 1
+    # leaving the app flushed what it had accepted
+    assert store.query("SELECT count() FROM otel_traces").scalar() == 3
