@@ -103,6 +103,21 @@ def test_unknown_key_without_a_close_match_lists_the_known_ones(config_dir: Path
     ]
 
 
+def test_unknown_key_that_yaml_1_1_reads_as_a_boolean(config_dir: Path) -> None:
+    write(config_dir, "slo/algoets/site-web.yaml", SITE_WEB + "on: true\n")
+    assert problems(config_dir) == [
+        "slo/algoets/site-web.yaml:11: on: unknown key"
+        " (known keys: version, app, club, environment, slos)",
+    ]
+
+
+def test_sli_without_kind(config_dir: Path) -> None:
+    write(config_dir, "slo/algoets/site-web.yaml", SITE_WEB.replace("{kind: availability}", "{}"))
+    assert problems(config_dir) == [
+        "slo/algoets/site-web.yaml:7: slos[0].sli: required key 'kind' is missing"
+    ]
+
+
 def test_wrong_type(config_dir: Path) -> None:
     write(
         config_dir,

@@ -36,6 +36,20 @@ def test_numbers_still_parse() -> None:
     }
 
 
+def test_keys_stay_text() -> None:
+    # YAML 1.1 would make these keys booleans and numbers, and pydantic could not name them.
+    assert parse_yaml("yes: 1\n2: b\n").data == {"yes": 1, "2": "b"}
+
+
+def test_merge_keys_still_work() -> None:
+    assert parse_yaml("a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n").data["c"] == {"b": 1, "d": 2}
+
+
+def test_complex_keys_are_refused() -> None:
+    with pytest.raises(YamlSyntaxError, match="keys must be plain text"):
+        parse_yaml("? [a]\n: 1\n")
+
+
 def test_locate_skips_union_tags_and_keeps_missing_keys() -> None:
     doc = parse_yaml(TEXT)
     assert doc.locate(("slos", 0, "sli", "latency", "threshold_ms")) == (

@@ -62,6 +62,8 @@ def _message(kind: str, msg: str, ctx: dict[str, Any]) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
+    if kind == "union_tag_not_found":
+        return f"required key {ctx.get('discriminator', 'kind')} is missing"
     if kind in ("value_error", "assertion_error"):
         return msg.split(", ", 1)[1] if ", " in msg else msg
     return msg[:1].lower() + msg[1:]
