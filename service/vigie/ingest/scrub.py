@@ -1,0 +1,309 @@
+"""Replace personal data and secrets by markers before anything is stored.
+
+The patterns live in ``pii_patterns.yaml`` next to this module (the same file feeds the
+OpenTelemetry Collector config, see :mod:`vigie.ingest.pii_export`); its header explains every
+decision. This module only loads that file and applies it, fast:
+
+* a bounded memo of results for short strings, because attribute values repeat massively
+  (routes, methods, status codes, service names);
+* a character pre-filter: a rule is only run on a string containing one of the characters every
+  match of that rule contains (``needs_any`` in the YAML), so "GET" or "/api/clubs/{id}" cost a
+  set check and no regex at all;
+* rules are applied one after the other, exactly as the collector applies them, so both engines
+  give the same output.
+
+The :class:`Scrubber` is safe to share between threads: the memo is a plain dict whose
+individual operations are atomic under the GIL, and a lost insert only costs a recomputation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vigie.errors import ConfigError
+
+DEFAULT_PATTERNS_PATH = Path(__file__).with_name("pii_patterns.yaml")
+
+# Python-side flags of every regex: ASCII makes \b mean what it means in Go's RE2 (an ASCII word
+# boundary); the YAML never uses \d, \w or \s, whose meaning differs between the engines.
+REGEX_FLAGS = re.ASCII
+
+# Only these group names may appear: what a rule keeps around its marker. Any other capture
+# group would change the replacement in one engine and not the other.
+_KEPT_GROUPS = ("pre", "post")
+
+# Strings longer than this are not memoised: they are log bodies and messages, mostly unique,
+# and would evict the short repeated values that make the memo worthwhile.
+CACHE_MAX_LEN = 256
+CACHE_MAX_ENTRIES = 50_000
+
+
+@dataclass(frozen=True)
+class PiiRule:
+    """One scrubbing rule of the YAML file, in application order."""
+
+    name: str
+    kind: str
+    regex: str
+    needs_any: frozenset[str]
+    keeps: tuple[str, ...]  # subset of ("pre", "post"): groups kept around the marker
+
+
+@dataclass(frozen=True)
+class PiiPatterns:
+    """The whole pattern file: marker template, ordered rules, sensitive attribute keys."""
+
+    marker_template: str
+    rules: tuple[PiiRule, ...]
+    sensitive_key_kind: str
+    sensitive_key_patterns: tuple[str, ...]
+
+    def marker(self, kind: str) -> str:
+        return self.marker_template.format(kind=kind)
+
+
+def load_patterns(path: Path | None = None) -> PiiPatterns:
+    """Read and validate the pattern file (the packaged one by default).
+
+    Raises :class:`ConfigError` naming the file and the rule when something is wrong.
+    """
+    source = path or DEFAULT_PATTERNS_PATH
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{source}: cannot read PII patterns: {exc}") from exc
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{source}: expected a mapping at top level")
+    _expect_keys(source, "top level", raw, {"marker", "sensitive_keys", "rules"})
+    marker_template = _expect_str(source, "marker", raw["marker"])
+    if "{kind}" not in marker_template:
+        raise ConfigError(f"{source}: marker: must contain {{kind}}")
+
+    keys = raw["sensitive_keys"]
+    if not isinstance(keys, Mapping):
+        raise ConfigError(f"{source}: sensitive_keys: expected a mapping")
+    _expect_keys(source, "sensitive_keys", keys, {"kind", "patterns"})
+    key_kind = _expect_str(source, "sensitive_keys.kind", keys["kind"])
+    key_patterns = keys["patterns"]
+    if not isinstance(key_patterns, list) or not key_patterns:
+        raise ConfigError(f"{source}: sensitive_keys.patterns: expected a non-empty list")
+    for index, pattern in enumerate(key_patterns):
+        where = f"sensitive_keys.patterns[{index}]"
+        compiled = _compile(source, where, _expect_str(source, where, pattern))
+        if compiled.groups:
+            raise ConfigError(f"{source}: {where}: use (?:...), not capture groups")
+
+    raw_rules = raw["rules"]
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise ConfigError(f"{source}: rules: expected a non-empty list")
+    rules = tuple(_parse_rule(source, index, item) for index, item in enumerate(raw_rules))
+    names = [rule.name for rule in rules]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{source}: rules: names must be unique")
+    return PiiPatterns(marker_template, rules, key_kind, tuple(key_patterns))
+
+
+def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
+    where = f"rules[{index}]"
+    if not isinstance(item, Mapping):
+        raise ConfigError(f"{source}: {where}: expected a mapping")
+    _expect_keys(source, where, item, {"name", "kind", "needs_any", "regex"})
+    name = _expect_str(source, f"{where}.name", item["name"])
+    where = f"rules[{index}] ({name})"
+    regex = _expect_str(source, f"{where}.regex", item["regex"])
+    compiled = _compile(source, where, regex)
+    groups = tuple(compiled.groupindex)
+    if compiled.groups != len(groups) or not set(groups) <= set(_KEPT_GROUPS):
+        raise ConfigError(
+            f"{source}: {where}: only the named groups 'pre' and 'post' may capture; "
+            "write other groups as (?:...)"
+        )
+    needs_any = _expect_str(source, f"{where}.needs_any", item["needs_any"])
+    return PiiRule(
+        name=name,
+        kind=_expect_str(source, f"{where}.kind", item["kind"]),
+        regex=regex,
+        needs_any=frozenset(needs_any),
+        keeps=tuple(group for group in _KEPT_GROUPS if group in groups),
+    )
+
+
+def _expect_keys(source: Path, where: str, item: Mapping[Any, Any], wanted: set[str]) -> None:
+    missing = wanted - set(item)
+    unknown = set(item) - wanted
+    if missing or unknown:
+        raise ConfigError(
+            f"{source}: {where}: missing {sorted(missing)}, unknown {sorted(map(str, unknown))}"
+        )
+
+
+def _expect_str(source: Path, where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{source}: {where}: expected a non-empty string")
+    return value
+
+
+def _compile(source: Path, where: str, regex: str) -> re.Pattern[str]:
+    problem = re2_incompatibility(regex)
+    if problem is not None:
+        raise ConfigError(f"{source}: {where}: not portable to Go RE2: {problem}")
+    try:
+        return re.compile(regex, REGEX_FLAGS)
+    except re.error as exc:
+        raise ConfigError(f"{source}: {where}: invalid regex: {exc}") from exc
+
+
+# Escapes that either engine rejects or reads differently: backreferences (RE2 has none),
+# Unicode-vs-ASCII classes, and anchors/escapes known to one dialect only.
+_ESCAPE_PROBLEMS = {
+    **{digit: "backreference" for digit in "123456789"},
+    **{
+        letter: f"\\{letter} is Unicode-aware in Python and ASCII in Go: spell the class out"
+        for letter in "dDwWsS"
+    },
+    "Z": "\\Z is Python-only (Go has \\z)",
+    "z": "\\z is Go-only (Python has \\Z)",
+    "u": "\\u is Python-only",
+    "U": "\\U is Python-only",
+    "N": "\\N is Python-only",
+    "p": "\\p is Go-only",
+    "P": "\\P is Go-only",
+}
+
+# What may follow "(?": flags Go and Python share, named groups in the spelling both accept,
+# non-capturing groups. Everything else (lookaround, atomic groups, conditionals, comments,
+# (?P=name) backreferences, (?<name>...)) is refused.
+_GROUP_OPENING = re.compile(r"\(\?(?:P<[A-Za-z_][A-Za-z0-9_]*>|[ims]*(?:-[ims]+)?[:)])")
+_REPEAT = re.compile(r"\{([0-9]*)(?:,([0-9]*))?\}")
+
+
+def re2_incompatibility(regex: str) -> str | None:
+    """Why ``regex`` is not in the common subset of Python ``re`` and Go RE2, or None.
+
+    A syntax guard, not a full parser: it walks the pattern once, skipping escapes and
+    character classes, and refuses the constructs RE2 lacks or reads differently.
+    """
+    index = 0
+    in_class = False
+    after_quantifier = False
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            escaped = regex[index + 1 : index + 2]
+            if escaped in _ESCAPE_PROBLEMS:
+                return _ESCAPE_PROBLEMS[escaped]
+            if escaped == "x" and regex[index + 2 : index + 3] == "{":
+                return "\\x{...} is Go-only: use \\xHH"
+            index += 2
+            after_quantifier = False
+            continue
+        if in_class:
+            in_class = char != "]"
+            index += 1
+            continue
+        if char == "[":
+            in_class = True
+            # A "]" right after "[" or "[^" is a literal in both engines.
+            index += 2 if regex[index + 1 : index + 2] == "^" else 1
+            index += 1 if regex[index : index + 1] == "]" else 0
+            after_quantifier = False
+            continue
+        if regex.startswith("(?", index) and not _GROUP_OPENING.match(regex, index):
+            return f"unsupported group syntax at {regex[index : index + 6]!r}"
+        if char == "{":
+            repeat = _REPEAT.match(regex, index)
+            if repeat is not None:
+                if any(bound and int(bound) > 1000 for bound in repeat.groups()):
+                    return "repetition count above 1000 (RE2 limit)"
+                index = repeat.end()
+                after_quantifier = True
+                continue
+        if char == "+" and after_quantifier:
+            return "possessive quantifier"
+        after_quantifier = char in "*+?"
+        index += 1
+    return None
+
+
+def python_replacement(rule: PiiRule, marker: str) -> str:
+    """The ``re.sub`` template of a rule: kept groups around the marker."""
+    escaped = marker.replace("\\", "\\\\")
+    pre = "\\g<pre>" if "pre" in rule.keeps else ""
+    post = "\\g<post>" if "post" in rule.keeps else ""
+    return f"{pre}{escaped}{post}"
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    needs_any: frozenset[str]
+    pattern: re.Pattern[str]
+    replacement: str
+
+
+class Scrubber:
+    """Applies a :class:`PiiPatterns` to strings; build one per process and share it."""
+
+    def __init__(self, patterns: PiiPatterns | None = None) -> None:
+        self.patterns = patterns or load_patterns()
+        self._rules = tuple(
+            _CompiledRule(
+                rule.needs_any,
+                re.compile(rule.regex, REGEX_FLAGS),
+                python_replacement(rule, self.patterns.marker(rule.kind)),
+            )
+            for rule in self.patterns.rules
+        )
+        self._trigger = frozenset[str]().union(*(rule.needs_any for rule in self.patterns.rules))
+        self._key_pattern = re.compile(
+            "|".join(f"(?:{p})" for p in self.patterns.sensitive_key_patterns),
+            REGEX_FLAGS | re.IGNORECASE,
+        )
+        self.key_marker = self.patterns.marker(self.patterns.sensitive_key_kind)
+        self._memo: dict[str, str] = {}
+        self._key_memo: dict[str, bool] = {}
+
+    def scrub_text(self, text: str) -> str:
+        """``text`` with every match of every rule replaced by its marker."""
+        if len(text) <= CACHE_MAX_LEN:
+            cached = self._memo.get(text)
+            if cached is not None:
+                return cached
+            result = self._scrub(text)
+            if len(self._memo) >= CACHE_MAX_ENTRIES:
+                # Dropping everything is crude but O(1) amortised; the hot values come back
+                # within a few spans.
+                self._memo.clear()
+            self._memo[text] = result
+            return result
+        return self._scrub(text)
+
+    def is_sensitive_key(self, key: str) -> bool:
+        """Whether an attribute key's value is replaced whole (Authorization, Cookie, ...)."""
+        known = self._key_memo.get(key)
+        if known is None:
+            known = self._key_pattern.fullmatch(key) is not None
+            if len(self._key_memo) >= CACHE_MAX_ENTRIES:
+                self._key_memo.clear()
+            self._key_memo[key] = known
+        return known
+
+    def scrub_attribute(self, key: str, value: str) -> str:
+        """The stored value of the string attribute ``key``: the marker for a sensitive key,
+        else the scrubbed value."""
+        if self.is_sensitive_key(key):
+            return self.key_marker
+        return self.scrub_text(value)
+
+    def _scrub(self, text: str) -> str:
+        if self._trigger.isdisjoint(text):
+            return text
+        for rule in self._rules:
+            if not rule.needs_any.isdisjoint(text):
+                text = rule.pattern.sub(rule.replacement, text)
+        return text
