@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from vigie.config.secrets import SecretRef
 from vigie.errors import ConfigError
@@ -14,7 +14,8 @@ URL = "https://discord.com/api/webhooks/123456789012345678/sekrit-token"
 def test_env_reference_resolves_to_a_masked_secret() -> None:
     secret = SecretRef(env="VIGIE_DISCORD_ALGOETS").resolve({"VIGIE_DISCORD_ALGOETS": f" {URL}\n"})
     assert secret.get_secret_value() == URL
-    for shown in (str(secret), repr(secret), f"{secret}"):
+    dumped = TypeAdapter(SecretStr).dump_json(secret).decode()
+    for shown in (str(secret), repr(secret), f"{secret}", dumped):
         assert "sekrit" not in shown
 
 
