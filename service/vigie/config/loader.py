@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vigie.config.clubs import AlertsConfig, Club
-from vigie.config.problems import Problem, validate
+from vigie.config.problems import Problem, error_message, validate
 from vigie.config.slo import Slo, SloFile
 from vigie.config.yaml_source import YamlDocument, YamlSyntaxError, format_loc, parse_yaml
 from vigie.errors import ConfigError
@@ -149,10 +149,9 @@ def _load_clubs(config_dir: Path) -> tuple[AlertsConfig | None, set[str] | None,
                 alerts.policy_for(club.id)
             except ValidationError as exc:
                 line = doc.lines.get(("clubs", index, "policy"), doc.lines[("clubs", index)])
+                field = format_loc(("clubs", index, "policy"))
                 for error in exc.errors(include_url=False, include_input=False):
-                    message = error["msg"].removeprefix("Value error, ")
-                    field = format_loc(("clubs", index, "policy"))
-                    problems.append(Problem(CLUBS_FILE, line, field, message))
+                    problems.append(Problem(CLUBS_FILE, line, field, error_message(error)))
     return alerts, club_ids, problems
 
 

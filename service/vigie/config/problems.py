@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from vigie.config.fields import NAME_PATTERN, SLUG_PATTERN
 from vigie.config.yaml_source import Loc, YamlDocument
@@ -20,7 +21,7 @@ from vigie.config.yaml_source import Loc, YamlDocument
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong in one file. ``file`` is relative to the config directory."""
 
@@ -42,7 +43,7 @@ def validate(model: type[M], doc: YamlDocument, file: str) -> tuple[M | None, li
         problems = []
         for error in exc.errors(include_url=False, include_input=False):
             line, field = doc.locate(error["loc"], missing=error["type"] == "missing")
-            message = _message(error["type"], error["msg"], error.get("ctx", {}))
+            message = error_message(error)
             if error["type"] == "extra_forbidden":
                 message += _suggestion(model, doc, error["loc"])
             problems.append(Problem(file, line, field, message))
@@ -55,7 +56,9 @@ _PATTERN_MEANINGS = {
 }
 
 
-def _message(kind: str, msg: str, ctx: dict[str, Any]) -> str:
+def error_message(error: ErrorDetails) -> str:
+    """One pydantic error in the words of a config file (never quoting the input)."""
+    kind, msg, ctx = error["type"], error["msg"], error.get("ctx", {})
     if kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERN_MEANINGS:
         return f"must be {_PATTERN_MEANINGS[ctx['pattern']]}"
     if kind == "extra_forbidden":
