@@ -1,0 +1,86 @@
+"""``vigie evaluate [--at <RFC 3339 time>] [--json]``: evaluate every SLO once, for any instant.
+
+One line of JSON per SLO with ``--json``, else a table. Evaluating a past instant reads only the
+data before it, so ``--at`` replays what the engine would have decided then (within the rollups'
+retention). The evaluation itself is :func:`vigie.slo.evaluator.evaluate`; later stages
+(incidents, notifications) build on it without going through this command.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+
+from vigie.cli import settings_of
+from vigie.config import load_config
+from vigie.slo.catalog import targets_from_files
+from vigie.slo.evaluator import Evaluation, evaluate
+from vigie.store import connect
+
+_TABLE_BURNS = ("5m", "1h", "6h", "1d", "3d")
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 time with its offset (``2026-11-27T03:00:00Z``)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"{text!r} has no UTC offset (add Z or +hh:mm)")
+    return moment.astimezone(UTC)
+
+
+def evaluate_command(
+    ctx: typer.Context,
+    at: str | None = typer.Option(
+        None, "--at", help="instant to evaluate, RFC 3339 (default: now)", show_default=False
+    ),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per SLO and line"),
+) -> None:
+    """Evaluate every SLO once and print its state, burn rates and error budget."""
+    settings = settings_of(ctx)
+    instant = parse_instant(at) if at is not None else datetime.now(UTC)
+    targets = targets_from_files(load_config(settings.config_dir).slo_files)
+    store = connect(settings)
+    try:
+        result = evaluate(store, targets, instant)
+    finally:
+        store.close()
+    if as_json:
+        for status in result.statuses:
+            typer.echo(json.dumps(status.as_dict(), ensure_ascii=False))
+    else:
+        typer.echo(render_table(result))
+
+
+def render_table(result: Evaluation) -> str:
+    """A fixed-width table, one SLO per line."""
+    head = ["club", "app", "slo", "objective", "window", "state", *_TABLE_BURNS, "budget", "events"]
+    rows = [head]
+    for status in result.statuses:
+        d = status.as_dict()
+        rows.append(
+            [
+                d["club"],
+                d["app"] + (f"/{d['environment']}" if d["environment"] else ""),
+                d["slo"],
+                f"{d['objective']:g}%",
+                d["window"],
+                d["state"],
+                *(_burn(d["burn_rates"][w]) for w in _TABLE_BURNS),
+                "-" if d["budget_remaining"] is None else f"{d['budget_remaining']:.1%}",
+                f"{d['events_bad']:g}/{d['events_total']:g}",
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.append(f"evaluated at {result.at.isoformat()} in {result.duration_s * 1000:.0f} ms")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _burn(value: Any) -> str:
+    return "-" if value is None else f"{value:.2f}"

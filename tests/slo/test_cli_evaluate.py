@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from vigie.cli import evaluate
+from vigie.settings import Settings, load_settings
+from vigie.slo.synthetic import insert_traffic
+from vigie.store import Store
+
+REPO_SLO = Path(__file__).resolve().parents[2] / "slo"
+
+app = typer.Typer()
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    ctx.obj = load_settings()
+
+
+app.command("evaluate")(evaluate.evaluate_command)
+
+
+def test_json_lines_for_every_slo_of_the_config(db: Store, settings: Settings) -> None:
+    shutil.copytree(REPO_SLO, settings.config_dir / "slo")
+    at = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    insert_traffic(
+        db,
+        service="forge",
+        start=at - timedelta(hours=2),
+        duration=timedelta(hours=2),
+        per_minute=30,
+        error_every=10,
+        route="/api/v1/repos/{owner}/{repo}",
+    )
+    result = CliRunner().invoke(app, ["evaluate", "--at", at.isoformat(), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) >= 6
+    forge = {d["slo"]: d for d in lines if d["app"] == "forge"}
+    assert set(forge) == {"availability", "repo-api"}
+    for d in forge.values():  # 10% errors: the custom SLI sees them like the built-in one
+        assert d["state"] == "page" if d["slo"] == "availability" else "ticket"
+        assert d["events_total"] == 3600
+        assert d["events_bad"] == 360
+        assert set(d["burn_rates"]) == {"5m", "30m", "1h", "2h", "6h", "1d", "3d"}
+        assert {"club", "objective", "window", "budget_remaining"} <= set(d)
+    others = [d for d in lines if d["app"] != "forge"]
+    assert {d["state"] for d in others} == {"no_data"}
+
+
+def test_table_and_bad_instant(db: Store, settings: Settings) -> None:
+    shutil.copytree(REPO_SLO, settings.config_dir / "slo")
+    table = CliRunner().invoke(app, ["evaluate"])
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines()[0].split()[:6] == [
+        "club",
+        "app",
+        "slo",
+        "objective",
+        "window",
+        "state",
+    ]
+    assert "no_data" in table.output
+    naive = CliRunner().invoke(app, ["evaluate", "--at", "2026-11-27T03:00:00"])
+    assert naive.exit_code != 0
+    assert "offset" in naive.output
