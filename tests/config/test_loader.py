@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
+import yaml
 
 from vigie.config import check_config, load_config
+from vigie.config.yaml_source import format_loc
 from vigie.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -319,3 +322,33 @@ def test_load_config_lists_every_problem_and_no_secret(config_dir: Path) -> None
     assert "alerts/clubs.yaml:11: clubs[1].webhook" in message
     assert "slo/algoets/site-web.yaml:9: slos[1].objective" in message
     assert "sekrit" not in message
+
+
+def _scalar_locations(
+    value: object, loc: tuple[str | int, ...] = ()
+) -> list[tuple[str | int, ...]]:
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in _scalar_locations(v, (*loc, k))]
+    if isinstance(value, list):
+        return [x for i, v in enumerate(value) for x in _scalar_locations(v, (*loc, i))]
+    return [loc]
+
+
+SAMPLE_CLUBS = yaml.safe_load((REPO / "alerts/clubs.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("loc", _scalar_locations(SAMPLE_CLUBS), ids=format_loc)
+def test_a_url_pasted_anywhere_in_the_alert_file_is_reported_never_repeated(
+    tmp_path: Path, loc: tuple[str | int, ...]
+) -> None:
+    data = copy.deepcopy(SAMPLE_CLUBS)
+    target = data
+    for part in loc[:-1]:
+        target = target[part]
+    target[loc[-1]] = URL
+    write(tmp_path, "alerts/clubs.yaml", yaml.safe_dump(data, allow_unicode=True))
+    for rel in ("slo/algoets/site-web.yaml", "slo/sonia/portail.yaml"):
+        write(tmp_path, rel, (REPO / rel).read_text(encoding="utf-8"))
+    found = problems(tmp_path)
+    assert any(f": {format_loc(loc)}: " in p and "webhook URL" in p for p in found), found
+    assert not any("sekrit" in p for p in found)

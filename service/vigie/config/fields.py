@@ -20,6 +20,9 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 """Apps (OTel ``service.name``) and environments: no dots, so that ``<app>.yaml`` is unambiguous."""
 
+ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
+"""Environment variable names, as Vigie's deployments write them."""
+
 
 class StrictModel(BaseModel):
     """Unknown keys are errors and values are not coerced (``"99.9"`` is not a number).

@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from vigie.config.fields import NAME_PATTERN, SLUG_PATTERN
+from vigie.config.fields import ENV_NAME_PATTERN, NAME_PATTERN, SLUG_PATTERN
 from vigie.config.yaml_source import Loc, YamlDocument
 
 M = TypeVar("M", bound=BaseModel)
@@ -53,6 +53,7 @@ def validate(model: type[M], doc: YamlDocument, file: str) -> tuple[M | None, li
 _PATTERN_MEANINGS = {
     SLUG_PATTERN: "lower-case letters and digits, words joined by single '-' (e.g. site-web)",
     NAME_PATTERN: "letters, digits, '-' and '_', starting with a letter or digit (no dot)",
+    ENV_NAME_PATTERN: "a variable name: capitals, digits and '_' (e.g. VIGIE_DISCORD_ALGOETS)",
 }
 
 

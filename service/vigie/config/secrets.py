@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, SecretStr, model_validator
 
-from vigie.config.fields import StrictModel
+from vigie.config.fields import ENV_NAME_PATTERN, StrictModel
 from vigie.errors import ConfigError
 
 LITERAL_SECRET_MESSAGE = (
@@ -27,7 +27,7 @@ class SecretRef(StrictModel):
 
     env: str | None = Field(
         default=None,
-        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        pattern=ENV_NAME_PATTERN,
         description="environment variable holding the secret, e.g. VIGIE_DISCORD_ALGOETS",
     )
     file: str | None = Field(
