@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import copy
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vigie.config import check_config, load_config
+from vigie.config import AlertsConfig, SloFile, check_config, load_config
 from vigie.config.yaml_source import format_loc
 from vigie.errors import ConfigError
 
@@ -352,3 +355,29 @@ def test_a_url_pasted_anywhere_in_the_alert_file_is_reported_never_repeated(
     found = problems(tmp_path)
     assert any(f": {format_loc(loc)}: " in p and "webhook URL" in p for p in found), found
     assert not any("sekrit" in p for p in found)
+
+
+def test_loaded_models_dump_to_data_that_loads_again() -> None:
+    config = load_config(REPO)
+    assert AlertsConfig.model_validate(config.alerts.model_dump(mode="json")) == config.alerts
+    for slo_file in config.slo_files:
+        assert SloFile.model_validate(slo_file.model_dump(mode="json")) == slo_file
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_an_unknown_key_is_reported_on_its_own_line(data: st.DataObject) -> None:
+    """Wherever a mapping of a valid SLO file gets a stray key, the problem names its line."""
+    doc = yaml.safe_load(SITE_WEB)
+    mappings: list[dict[str, object]] = [doc, *doc["slos"], *(s["sli"] for s in doc["slos"])]
+    target = data.draw(st.sampled_from(mappings))
+    target["zz_stray"] = data.draw(st.integers() | st.text(max_size=5) | st.booleans())
+    text = yaml.safe_dump(doc, default_flow_style=data.draw(st.sampled_from([False, None])))
+    line = next(i for i, t in enumerate(text.splitlines(), start=1) if "zz_stray" in t)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write(root, "alerts/clubs.yaml", CLUBS)
+        write(root, "slo/algoets/site-web.yaml", text)
+        [problem] = check_config(root)
+    assert (problem.line, problem.field.rsplit(".", 1)[-1]) == (line, "zz_stray")
+    assert problem.message.startswith("unknown key")
