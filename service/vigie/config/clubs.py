@@ -11,7 +11,7 @@ returns the policy in force for a club.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -138,7 +138,7 @@ class Club(StrictModel):
     captains: list[Snowflake] = Field(
         default_factory=list, description="Discord user ids mentioned on pages"
     )
-    grafana_logins: list[str] = Field(
+    grafana_logins: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=list, description="Grafana logins of the club's team"
     )
     quiet_hours: QuietHours | None = Field(

@@ -4,8 +4,8 @@ reported as ``file:line: field: what is wrong``.
 The text is composed into nodes (which carry their line) and constructed into plain data from the
 same nodes; :meth:`YamlDocument.locate` maps a pydantic error location back to a line.
 
-The loader reads YAML 1.2 style numbers: ``23:00`` stays a string instead of becoming the
-sexagesimal integer 1380 of YAML 1.1.
+The loader drops YAML 1.1's base-60 numbers (``23:00`` stays a string instead of becoming the
+integer 1380) and keeps mapping keys as text (``yes:`` is the key ``"yes"``, not True).
 """
 
 from __future__ import annotations
