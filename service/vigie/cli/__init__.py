@@ -18,6 +18,7 @@ app = typer.Typer(
     help="Vigie: OTLP in, ClickHouse, SLO alerts to Discord, post-incident reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
 
@@ -35,9 +36,15 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def _register() -> None:
     # Imported here so that each command module can import ``settings_of`` from this package.
-    from vigie.cli import db
+    from vigie.cli import config, db, demo, evaluate, loadgen, serve
 
     app.add_typer(db.app, name="db")
+    app.command("serve")(serve.serve)
+    app.command("loadgen")(loadgen.loadgen)
+    app.command("check")(config.check)
+    app.add_typer(config.schema_app, name="schema")
+    app.command("evaluate")(evaluate.evaluate_command)
+    app.command("demo")(demo.demo)
 
 
 _register()

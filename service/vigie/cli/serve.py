@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from vigie.api.app import create_app
 from vigie.cli import settings_of
 from vigie.observability import configure_logging, configure_telemetry
 
@@ -16,6 +15,8 @@ def serve(
     port: int = typer.Option(8000, help="Port of the OTLP/HTTP receiver and the API."),
 ) -> None:
     """Run the service until interrupted; SIGINT/SIGTERM flush accepted telemetry first."""
+    from vigie.api.app import create_app
+
     settings = settings_of(ctx)
     configure_logging(settings.log_level)
     configure_telemetry(settings, host=host, port=port)

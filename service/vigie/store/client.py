@@ -151,7 +151,9 @@ def connect(settings: Settings, database: str | None = None, *, create: bool = T
 
 def _open(dsn: Dsn, settings: Settings) -> Client:
     if dsn.embedded:
-        return clickhouse_connect.get_client(dsn=f"chdb://{dsn.chdb_path}")
+        # The path goes in as is: in a chdb:// DSN, clickhouse-connect reads the first path
+        # segment of chdb://./dir as a database name.
+        return clickhouse_connect.get_client(interface="chdb", path=dsn.chdb_path)
     return clickhouse_connect.get_client(
         dsn=dsn.get_secret_value(),
         connect_timeout=10,
