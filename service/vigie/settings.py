@@ -120,6 +120,17 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="longest time a row waits in the queue"
     )
 
+    evaluation_interval_s: float = Field(
+        default=30.0, gt=0, description="seconds between two SLO evaluations of `vigie serve`"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="base URL of Vigie's pages, for links in Discord messages and reports",
+    )
+    grafana_url: str = Field(
+        default="http://127.0.0.1:3000", description="base URL of Grafana, for dashboard links"
+    )
+
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     self_telemetry_endpoint: str | None = Field(
         default=None,
