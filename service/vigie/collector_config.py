@@ -102,7 +102,7 @@ def _sensitive_statements(context: str, target: str, keys_regex: str, marker: st
 def _rule_statements(rules: list[CollectorReplacement], is_map: bool, field: str) -> list[str]:
     if is_map:
         return [
-            f"replace_all_patterns({field}, \"value\", {ottl_string(r.regex)}, "
+            f'replace_all_patterns({field}, "value", {ottl_string(r.regex)}, '
             f"{ottl_string(r.replacement)})"
             for r in rules
         ]
