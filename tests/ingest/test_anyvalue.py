@@ -8,8 +8,9 @@ from vigie.ingest.anyvalue import (
     MAX_DEPTH,
     MAX_VALUE_CHARS,
     TRUNCATION_MARK,
+    AttributeCache,
+    BadAttribute,
     Truncations,
-    attributes,
     go_float,
     render,
 )
@@ -87,31 +88,60 @@ def test_deep_nesting_renders_null_below_the_depth_cap() -> None:
     assert "null" in text
 
 
+def _raw(attrs: dict[str, object]) -> list[bytes]:
+    return [kv.SerializeToString() for kv in key_values(attrs)]
+
+
+def _keep(key: str, value: str) -> str:
+    return value
+
+
 def test_attributes_are_key_sorted_strings() -> None:
     seen = Truncations()
-    out = attributes(key_values({"z": 1, "a": True, "m": "x"}), lambda k, v: v, seen)
+    out = AttributeCache(_keep).render(_raw({"z": 1, "a": True, "m": "x"}), seen)
     assert list(out.items()) == [("a", "true"), ("m", "x"), ("z", "1")]
     assert seen.count == 0
+
+
+def test_a_repeated_key_keeps_one_value() -> None:
+    raw = _raw({"k": "first"}) + _raw({"a": 0}) + _raw({"k": "last"})
+    cache = AttributeCache(_keep)
+    for _ in range(2):  # memo miss, then hit
+        out = cache.render(raw, Truncations())
+        assert list(out) == ["a", "k"] and out["k"] in ("first", "last")
 
 
 def test_attributes_are_capped_and_counted() -> None:
     seen = Truncations()
     many = {f"k{i:04d}": i for i in range(MAX_ATTRIBUTES + 50)}
-    out = attributes(key_values(many), lambda k, v: v, seen)
+    out = AttributeCache(_keep).render(_raw(many), seen)
     assert len(out) == MAX_ATTRIBUTES
     assert seen.count == 1
 
-    seen = Truncations()
-    out = attributes(key_values({"big": "x" * (10 * MAX_VALUE_CHARS)}), lambda k, v: v, seen)
+    cache = AttributeCache(_keep)
+    for _ in range(2):  # a cut value is counted every time it is seen
+        out = cache.render(_raw({"big": "x" * (10 * MAX_VALUE_CHARS)}), seen)
     assert len(out["big"]) == MAX_VALUE_CHARS
     assert out["big"].endswith(TRUNCATION_MARK)
-    assert seen.count == 1
+    assert seen.count == 3
 
 
-def test_attributes_pass_through_the_scrubber() -> None:
-    out = attributes(
-        key_values({"user.email": "a@b.c", "n": 3}),
-        lambda k, v: "[scrubbed]" if "@" in v else v,
-        Truncations(),
-    )
-    assert out == {"n": "3", "user.email": "[scrubbed]"}
+def test_the_scrubber_sees_each_distinct_attribute_once() -> None:
+    calls: list[tuple[str, str]] = []
+
+    def scrub(key: str, value: str) -> str:
+        calls.append((key, value))
+        return "[scrubbed]" if "@" in value else value
+
+    cache = AttributeCache(scrub)
+    for _ in range(3):
+        out = cache.render(_raw({"user.email": "a@b.c", "n": 3}), Truncations())
+        assert out == {"n": "3", "user.email": "[scrubbed]"}
+    assert sorted(calls) == [("n", "3"), ("user.email", "a@b.c")]
+
+
+def test_attribute_bytes_that_do_not_parse_are_refused() -> None:
+    # KeyValue{key: "k", value: AnyValue{string_value: b"\xc3\x28"}}: not UTF-8.
+    bad = b"\x0a\x01k\x12\x04\x0a\x02\xc3\x28"
+    with pytest.raises(BadAttribute):
+        AttributeCache(_keep).render([bad], Truncations())

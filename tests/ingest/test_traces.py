@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from google.protobuf.message import Message
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
@@ -22,7 +23,7 @@ from vigie.store import tables as t
 from vigie.store.migrations import migrate
 
 
-def _sdk_spans() -> tuple[ExportTraceServiceRequest, list[Any]]:
+def _sdk_spans() -> tuple[Message, list[Any]]:
     exporter = InMemorySpanExporter()
     resource = Resource.create({"service.name": "billets", "club": "cedille"})
     provider = TracerProvider(resource=resource)

@@ -5,13 +5,14 @@ pdata's ``Value.AsString()``: strings as they are, ints in decimal, bools ``true
 doubles like Go's ``encoding/json`` (ES6 number formatting), bytes as standard base64, and
 arrays / key-value lists as Go ``json.Marshal`` of the raw value (object keys sorted, ``<>&``
 and U+2028/U+2029 escaped, NaN/Inf making the whole marshal fail, i.e. an empty string).
-Maps are written key-sorted (the exporter's ordered map sorts by key).
+Maps are written key-sorted (the exporter's ordered map sorts by key); of a key repeated in one
+list, one value is kept (the exporter's sort is unstable and ClickHouse answers the first).
 
 Limits (a sender cannot make one row unbounded): a rendered value longer than
 :data:`MAX_VALUE_CHARS` is cut and ends with :data:`TRUNCATION_MARK`; a key longer than
 :data:`MAX_KEY_CHARS` is cut the same way; only the first :data:`MAX_ATTRIBUTES` attributes of a
-map are kept; arrays and lists nested deeper than :data:`MAX_DEPTH` render their deeper levels
-as JSON ``null``. Each of these marks the row as truncated in the conversion counts.
+map are kept (cuts are counted in the conversion's ``truncated``); arrays and lists nested
+deeper than :data:`MAX_DEPTH` render their deeper levels as JSON ``null``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
+from google.protobuf.message import DecodeError
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+from vigie.ingest.rows import Scrubber
 
 MAX_VALUE_CHARS = 65_536
 MAX_KEY_CHARS = 1_024
@@ -130,24 +135,71 @@ def _go_escapes(text: str) -> str:
     return text
 
 
-def attributes(
-    kvs: Sequence[KeyValue], scrub: ScrubAttribute, seen: Truncations
-) -> dict[str, str]:
-    """An OTLP attribute list as the exporter's ``Map(LowCardinality(String), String)``."""
-    if len(kvs) > MAX_ATTRIBUTES:
-        seen.count += 1
-        kvs = kvs[:MAX_ATTRIBUTES]
-    out: dict[str, str] = {}
-    for kv in kvs:
+class BadAttribute(ValueError):
+    """An attribute's bytes do not parse (not UTF-8, nested past the protobuf limit, corrupt)."""
+
+
+class AttributeCache:
+    """Renders raw attribute lists (``KeyValue`` bytes, see :mod:`vigie.ingest.wire`) into the
+    exporter's ``Map(LowCardinality(String), String)``, memoising each scrubbed pair.
+
+    The memo is keyed by the serialized ``KeyValue``: an attribute seen before costs one dict
+    lookup instead of parsing, rendering and scrubbing. Safe to share between threads (plain
+    dict operations; a lost insert only costs a recomputation).
+    """
+
+    def __init__(self, scrub: ScrubAttribute) -> None:
+        self._scrub = scrub
+        self._memo: dict[bytes, tuple[str, str]] = {}
+
+    def render(self, kvs: Sequence[bytes], seen: Truncations) -> dict[str, str]:
+        """One attribute list, key-sorted; raises :class:`BadAttribute`."""
+        if len(kvs) > MAX_ATTRIBUTES:
+            seen.count += 1
+            kvs = kvs[:MAX_ATTRIBUTES]
+        pairs = list(map(self._memo.get, kvs))
+        try:
+            # Hot path, every pair memoised. A miss leaves a None, which makes sorting (two or
+            # more pairs) or dict() (one) raise TypeError: no separate check is needed.
+            pairs.sort()
+            return dict(pairs)
+        except TypeError:
+            pairs = [pair or self._miss(raw, seen) for pair, raw in zip(pairs, kvs, strict=True)]
+            pairs.sort()
+            return dict(pairs)
+
+    def _miss(self, raw: bytes, seen: Truncations) -> tuple[str, str]:
+        try:
+            kv = KeyValue.FromString(raw)
+        except DecodeError:
+            raise BadAttribute(
+                "attribute that does not parse (not UTF-8 or nested too deeply)"
+            ) from None
         value = kv.value
-        # Most values are non-empty strings: skip the oneof lookup for them.
         text = value.string_value or render(value)
-        if len(text) > MAX_VALUE_CHARS:
-            text = cap(text, MAX_VALUE_CHARS, seen)
         key = kv.key
-        if len(key) > MAX_KEY_CHARS:
+        if len(text) > MAX_VALUE_CHARS or len(key) > MAX_KEY_CHARS:
+            # Cut values are not memoised, so that every occurrence is counted.
             key = cap(key, MAX_KEY_CHARS, seen)
-        out[key] = scrub(key, text)
-    if len(out) > 1:
-        return dict(sorted(out.items()))
-    return out
+            return key, self._scrub(key, cap(text, MAX_VALUE_CHARS, seen))
+        pair = (key, self._scrub(key, text))
+        if len(raw) <= _MEMO_MAX_BYTES:
+            if len(self._memo) >= _MEMO_MAX_ENTRIES:
+                self._memo.clear()
+            self._memo[raw] = pair
+        return pair
+
+
+_MEMO_MAX_BYTES = 512
+_MEMO_MAX_ENTRIES = 100_000
+
+_caches: WeakKeyDictionary[object, AttributeCache] = WeakKeyDictionary()
+
+
+def attribute_cache(scrubber: Scrubber) -> AttributeCache:
+    """The cache of ``scrubber`` (one per scrubber object, kept while it lives)."""
+    cache = _caches.get(scrubber)
+    if cache is None:
+        cache = AttributeCache(scrubber.scrub_attribute)
+        _caches[scrubber] = cache
+    return cache

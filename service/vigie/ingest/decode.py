@@ -13,7 +13,8 @@ Accepted (OTLP/HTTP specification, as the collector's receiver does):
   as it passes the limit, so a small "zip bomb" costs at most ``max_bytes`` of memory: 413.
 * Anything that does not parse is 400 with a message saying what: bad gzip, bad JSON, bad hex
   id, bad protobuf (including strings that are not UTF-8, which proto3 forbids and the protobuf
-  runtime refuses, and nesting deeper than its recursion limit of 100).
+  runtime refuses). Attribute lists are parsed later, per row (see :mod:`vigie.ingest.wire`):
+  a bad attribute costs its row only.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from vigie.errors import IngestError
+from vigie.ingest import wire
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 
 Signal = Literal["traces", "logs", "metrics"]
 
-REQUEST_TYPES: dict[str, type[Message]] = {
+# The generated OTLP classes: the JSON mapping is parsed with them.
+OTLP_TYPES: dict[str, type[Message]] = {
     "traces": ExportTraceServiceRequest,
     "logs": ExportLogsServiceRequest,
     "metrics": ExportMetricsServiceRequest,
@@ -76,7 +79,11 @@ def decode_request(
     signal: Signal,
     max_bytes: int,
 ) -> Message:
-    """Decode one OTLP/HTTP export request body of ``signal``; raises :class:`IngestHttpError`."""
+    """Decode one OTLP/HTTP export request body of ``signal``; raises :class:`IngestHttpError`.
+
+    The message is of the :mod:`vigie.ingest.wire` class of the signal: the OTLP request with
+    attribute lists left as raw ``KeyValue`` bytes, which is what the converters read fastest.
+    """
     media = media_type(content_type)
     if media not in (PROTOBUF, JSON):
         raise UnsupportedMediaType(
@@ -85,11 +92,12 @@ def decode_request(
     if len(body) > max_bytes:
         raise PayloadTooLarge(f"request body of {len(body)} bytes exceeds {max_bytes} bytes")
     raw = _inflate(body, content_encoding, max_bytes)
-    message = REQUEST_TYPES[signal]()
-    if media == PROTOBUF:
-        _parse_protobuf(raw, message)
-    else:
-        _parse_json(raw, message)
+    if media == JSON:
+        otlp = OTLP_TYPES[signal]()
+        _parse_json(raw, otlp)
+        raw = otlp.SerializeToString()
+    message = wire.REQUEST_TYPES[signal]()
+    _parse_protobuf(raw, message)
     return message
 
 
@@ -141,7 +149,7 @@ def _parse_protobuf(raw: bytes, message: Message) -> None:
     except DecodeError as exc:
         raise MalformedPayload(
             f"invalid protobuf {message.DESCRIPTOR.name}: {exc} (corrupt or truncated body, "
-            "a string that is not UTF-8, or nesting deeper than 100)"
+            "or a string that is not UTF-8)"
         ) from None
 
 

@@ -7,7 +7,7 @@ observed time when the time is 0; ids are lowercase hex or empty when empty / al
 resource's ``service.name``; ``EventName`` is the record's event name.
 
 Rows are refused one by one: a trace id that is not 16 bytes or a span id that is not 8 (empty
-is fine), or a timestamp past 2262-04-11. The body is cut at
+is fine), a timestamp past 2262-04-11, or an attribute that does not parse. The body is cut at
 :data:`~vigie.ingest.anyvalue.MAX_VALUE_CHARS` like attribute values.
 
 Scrubbing: every attribute value (resource, scope, record) through ``scrub_attribute``; the
@@ -18,34 +18,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from google.protobuf.message import Message
 
 from vigie.ingest.anyvalue import (
     MAX_KEY_CHARS,
     MAX_VALUE_CHARS,
+    BadAttribute,
     Truncations,
-    attributes,
+    attribute_cache,
     cap,
     render,
 )
 from vigie.ingest.rows import MAX_TIMESTAMP_NS, ConvertResult, Rejections, Scrubber, build_result
 from vigie.ingest.traces import span_hex, trace_hex
+from vigie.ingest.wire import as_wire
 from vigie.store.tables import LOGS, LOGS_COLUMNS
 
 
-def convert_logs(request: ExportLogsServiceRequest, scrub: Scrubber) -> ConvertResult:
-    """Log records of one export request as ``otel_logs`` columns."""
+def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
+    """Log records of one export request (decoded, or a generated ``ExportLogsServiceRequest``)
+    as ``otel_logs`` columns."""
     data: list[list[Any]] = [[] for _ in LOGS_COLUMNS]
     (c_ts, c_trace, c_span, c_flags, c_sev_text, c_sev_num, c_service, c_body, c_res_url,
      c_res_attrs, c_scope_url, c_scope_name, c_scope_version, c_scope_attrs, c_attrs,
      c_event) = data
     rejections = Rejections()
     seen = Truncations()
-    scrub_attr = scrub.scrub_attribute
+    attrs = attribute_cache(scrub).render
     scrub_text = scrub.scrub_text
 
-    for resource_logs in request.resource_logs:
-        res_attrs = attributes(resource_logs.resource.attributes, scrub_attr, seen)
+    for resource_logs in as_wire(request, "logs").resource_logs:
+        try:
+            res_attrs = attrs(resource_logs.resource.attributes, seen)
+        except BadAttribute as exc:
+            for scope_logs in resource_logs.scope_logs:
+                for _ in scope_logs.log_records:
+                    rejections.add(f"resource with an {exc}")
+            continue
         service = cap(res_attrs.get("service.name", ""), MAX_KEY_CHARS, seen)
         res_url = cap(resource_logs.schema_url, MAX_KEY_CHARS, seen)
         for scope_logs in resource_logs.scope_logs:
@@ -53,7 +62,12 @@ def convert_logs(request: ExportLogsServiceRequest, scrub: Scrubber) -> ConvertR
             scope_url = cap(scope_logs.schema_url, MAX_KEY_CHARS, seen)
             scope_name = cap(scope.name, MAX_KEY_CHARS, seen)
             scope_version = cap(scope.version, MAX_KEY_CHARS, seen)
-            scope_attrs = attributes(scope.attributes, scrub_attr, seen)
+            try:
+                scope_attrs = attrs(scope.attributes, seen)
+            except BadAttribute as exc:
+                for _ in scope_logs.log_records:
+                    rejections.add(f"scope with an {exc}")
+                continue
             for record in scope_logs.log_records:
                 trace_id = record.trace_id
                 span_id = record.span_id
@@ -63,6 +77,11 @@ def convert_logs(request: ExportLogsServiceRequest, scrub: Scrubber) -> ConvertR
                 ts = record.time_unix_nano or record.observed_time_unix_nano
                 if ts > MAX_TIMESTAMP_NS:
                     rejections.add("log record with a timestamp after 2262-04-11")
+                    continue
+                try:
+                    record_attrs = attrs(record.attributes, seen)
+                except BadAttribute as exc:
+                    rejections.add(f"log record with an {exc}")
                     continue
                 body = record.body
                 text = body.string_value or render(body)
@@ -83,7 +102,7 @@ def convert_logs(request: ExportLogsServiceRequest, scrub: Scrubber) -> ConvertR
                 c_scope_name.append(scope_name)
                 c_scope_version.append(scope_version)
                 c_scope_attrs.append(scope_attrs)
-                c_attrs.append(attributes(record.attributes, scrub_attr, seen))
+                c_attrs.append(record_attrs)
                 c_event.append(cap(record.event_name, MAX_KEY_CHARS, seen))
 
     return build_result([(LOGS, LOGS_COLUMNS, data)], rejections, seen.count, "log records")

@@ -18,22 +18,21 @@ through ``scrub_attribute``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
-    ExportMetricsServiceRequest,
-)
+from google.protobuf.message import Message
 
 from vigie.ingest.anyvalue import (
     MAX_KEY_CHARS,
     MAX_VALUE_CHARS,
-    ScrubAttribute,
+    BadAttribute,
     Truncations,
-    attributes,
+    attribute_cache,
     cap,
 )
 from vigie.ingest.rows import MAX_DATETIME_S, ConvertResult, Rejections, Scrubber, build_result
+from vigie.ingest.wire import as_wire
 from vigie.store import tables as t
 
 _NS = 1_000_000_000
@@ -49,27 +48,39 @@ _TABLES = {
 }
 
 
-def convert_metrics(request: ExportMetricsServiceRequest, scrub: Scrubber) -> ConvertResult:
-    """Data points of one export request as columns of the five metric tables."""
+def convert_metrics(request: Message, scrub: Scrubber) -> ConvertResult:
+    """Data points of one export request (decoded, or a generated
+    ``ExportMetricsServiceRequest``) as columns of the five metric tables."""
     data: dict[str, list[list[Any]]] = {
         table: [[] for _ in t.INSERT_COLUMNS[table]] for table in _TABLES.values()
     }
     rejections = Rejections()
     seen = Truncations()
-    scrub_attr = scrub.scrub_attribute
+    attrs = attribute_cache(scrub).render
 
-    for resource_metrics in request.resource_metrics:
-        res_attrs = attributes(resource_metrics.resource.attributes, scrub_attr, seen)
+    for resource_metrics in as_wire(request, "metrics").resource_metrics:
+        try:
+            res_attrs = attrs(resource_metrics.resource.attributes, seen)
+            scope_attrs = [attrs(s.scope.attributes, seen) for s in resource_metrics.scope_metrics]
+        except BadAttribute as exc:
+            for scope_metrics in resource_metrics.scope_metrics:
+                for metric in scope_metrics.metrics:
+                    kind = metric.WhichOneof("data")
+                    for _ in getattr(metric, kind).data_points if kind else ():
+                        rejections.add(f"resource or scope with an {exc}")
+            continue
         service = cap(res_attrs.get("service.name", ""), MAX_KEY_CHARS, seen)
         res_url = cap(resource_metrics.schema_url, MAX_KEY_CHARS, seen)
-        for scope_metrics in resource_metrics.scope_metrics:
+        for scope_metrics, scope_attributes in zip(
+            resource_metrics.scope_metrics, scope_attrs, strict=True
+        ):
             scope = scope_metrics.scope
             resource_scope = (
                 res_attrs,
                 res_url,
                 cap(scope.name, MAX_KEY_CHARS, seen),
                 cap(scope.version, MAX_KEY_CHARS, seen),
-                attributes(scope.attributes, scrub_attr, seen),
+                scope_attributes,
                 scope.dropped_attributes_count,
                 cap(scope_metrics.schema_url, MAX_KEY_CHARS, seen),
                 service,
@@ -89,7 +100,7 @@ def convert_metrics(request: ExportMetricsServiceRequest, scrub: Scrubber) -> Co
                 tail = _TAILS[kind]
                 columns = data[_TABLES[kind]]
                 for point in body.data_points:
-                    reason = _append(columns, head, point, body, tail, scrub_attr, seen)
+                    reason = _append(columns, head, point, body, tail, attrs, seen)
                     if reason:
                         rejections.add(reason)
 
@@ -97,7 +108,8 @@ def convert_metrics(request: ExportMetricsServiceRequest, scrub: Scrubber) -> Co
     return build_result(tables, rejections, seen.count, "data points")
 
 
-_Tail = Callable[[Any, Any, ScrubAttribute, Truncations], "tuple[Any, ...] | str"]
+_Attrs = Callable[[Sequence[bytes], Truncations], dict[str, str]]
+_Tail = Callable[[Any, Any, _Attrs, Truncations], "tuple[Any, ...] | str"]
 
 
 def _append(
@@ -106,7 +118,7 @@ def _append(
     point: Any,
     body: Any,
     tail: _Tail,
-    scrub_attr: ScrubAttribute,
+    attrs: _Attrs,
     seen: Truncations,
 ) -> str:
     """Append one point's row; returns why it was refused instead, or ``""``."""
@@ -114,10 +126,14 @@ def _append(
     ts = point.time_unix_nano
     if start > _MAX_NS or ts > _MAX_NS:
         return "data point with a timestamp after 2106-02-07 (DateTime)"
-    rest = tail(point, body, scrub_attr, seen)
+    try:
+        point_attrs = attrs(point.attributes, seen)
+        rest = tail(point, body, attrs, seen)
+    except BadAttribute as exc:
+        return f"data point with an {exc}"
     if isinstance(rest, str):
         return rest
-    row = (*head, attributes(point.attributes, scrub_attr, seen), start // _NS, ts // _NS, *rest)
+    row = (*head, point_attrs, start // _NS, ts // _NS, *rest)
     for column, value in zip(columns, row, strict=True):
         column.append(value)
     return ""
@@ -133,11 +149,9 @@ def _number(holder: Any) -> float:
     return 0.0
 
 
-def _exemplars(
-    point: Any, scrub_attr: ScrubAttribute, seen: Truncations
-) -> tuple[list[Any], ...] | str:
+def _exemplars(point: Any, attrs: _Attrs, seen: Truncations) -> tuple[list[Any], ...] | str:
     """Exemplars.FilteredAttributes, .TimeUnix, .Value, .SpanId, .TraceId, or a refusal."""
-    attrs: list[dict[str, str]] = []
+    filtered: list[dict[str, str]] = []
     times: list[int] = []
     values: list[float] = []
     span_ids: list[str] = []
@@ -149,31 +163,31 @@ def _exemplars(
             return "exemplar with a trace id not 16 bytes or span id not 8"
         if exemplar.time_unix_nano > _MAX_NS:
             return "exemplar with a timestamp after 2106-02-07 (DateTime)"
-        attrs.append(attributes(exemplar.filtered_attributes, scrub_attr, seen))
+        filtered.append(attrs(exemplar.filtered_attributes, seen))
         times.append(exemplar.time_unix_nano // _NS)
         values.append(_number(exemplar))
         # pdata ids are fixed arrays: an absent id is all zeros, and hex shows it.
         span_ids.append((span_id or bytes(8)).hex())
         trace_ids.append((trace_id or bytes(16)).hex())
-    return attrs, times, values, span_ids, trace_ids
+    return filtered, times, values, span_ids, trace_ids
 
 
-def _gauge(point: Any, body: Any, scrub_attr: ScrubAttribute, seen: Truncations) -> Any:
-    exemplars = _exemplars(point, scrub_attr, seen)
+def _gauge(point: Any, body: Any, attrs: _Attrs, seen: Truncations) -> Any:
+    exemplars = _exemplars(point, attrs, seen)
     if isinstance(exemplars, str):
         return exemplars
     return (_number(point), point.flags, *exemplars)
 
 
-def _sum(point: Any, body: Any, scrub_attr: ScrubAttribute, seen: Truncations) -> Any:
-    row = _gauge(point, body, scrub_attr, seen)
+def _sum(point: Any, body: Any, attrs: _Attrs, seen: Truncations) -> Any:
+    row = _gauge(point, body, attrs, seen)
     if isinstance(row, str):
         return row
     return (*row, int(body.aggregation_temporality), bool(body.is_monotonic))
 
 
-def _histogram(point: Any, body: Any, scrub_attr: ScrubAttribute, seen: Truncations) -> Any:
-    exemplars = _exemplars(point, scrub_attr, seen)
+def _histogram(point: Any, body: Any, attrs: _Attrs, seen: Truncations) -> Any:
+    exemplars = _exemplars(point, attrs, seen)
     if isinstance(exemplars, str):
         return exemplars
     return (
@@ -190,9 +204,9 @@ def _histogram(point: Any, body: Any, scrub_attr: ScrubAttribute, seen: Truncati
 
 
 def _exponential_histogram(
-    point: Any, body: Any, scrub_attr: ScrubAttribute, seen: Truncations
+    point: Any, body: Any, attrs: _Attrs, seen: Truncations
 ) -> Any:
-    exemplars = _exemplars(point, scrub_attr, seen)
+    exemplars = _exemplars(point, attrs, seen)
     if isinstance(exemplars, str):
         return exemplars
     return (
@@ -212,7 +226,7 @@ def _exponential_histogram(
     )
 
 
-def _summary(point: Any, body: Any, scrub_attr: ScrubAttribute, seen: Truncations) -> Any:
+def _summary(point: Any, body: Any, attrs: _Attrs, seen: Truncations) -> Any:
     quantiles = point.quantile_values
     return (
         point.count,

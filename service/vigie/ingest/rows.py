@@ -76,6 +76,14 @@ class Rejections:
         return f"{self.count} {what} rejected: " + "; ".join(self.reasons)
 
 
+def columns_of(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Row tuples transposed into column lists (converters append one tuple per row: much
+    cheaper than one append per column)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
 def build_result(
     tables: Sequence[tuple[str, Sequence[str], list[list[Any]]]],
     rejections: Rejections,
