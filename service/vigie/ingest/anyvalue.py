@@ -157,14 +157,14 @@ class AttributeCache:
         if len(kvs) > MAX_ATTRIBUTES:
             seen.count += 1
             kvs = kvs[:MAX_ATTRIBUTES]
-        pairs = list(map(self._memo.get, kvs))
+        hits = list(map(self._memo.get, kvs))
         try:
             # Hot path, every pair memoised. A miss leaves a None, which makes sorting (two or
             # more pairs) or dict() (one) raise TypeError: no separate check is needed.
-            pairs.sort()
-            return dict(pairs)
+            hits.sort()
+            return dict(hits)  # type: ignore[arg-type]
         except TypeError:
-            pairs = [pair or self._miss(raw, seen) for pair, raw in zip(pairs, kvs, strict=True)]
+            pairs = [hit or self._miss(raw, seen) for hit, raw in zip(hits, kvs, strict=True)]
             pairs.sort()
             return dict(pairs)
 
