@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.collector import fake_kube
 from tests.collector.app import TEXT_KEY, Stored, check_scrubbed, corpus, send
 from tests.collector.otelcol import (
     collector,
@@ -20,7 +21,7 @@ from tests.collector.otelcol import (
     vigie_serve,
     with_processors,
 )
-from tests.collector.test_gateway_pipeline import AGENT_ENV, WITHOUT_API
+from tests.collector.test_gateway_pipeline import AGENT_ADDS, AGENT_ENV, agent_against_fake_api
 
 TABLES = {
     "otel_traces": [
@@ -52,15 +53,17 @@ def _log(row: dict[str, Any]) -> Stored:
 def test_app_to_collector_to_vigie_serve_on_chdb(otelcol: Path, tmp_path: Path) -> None:
     cases = corpus()
     data_dir = tmp_path / "chdb"
-    agent = load("agent.yaml")
-    names = [p for p in pipeline_processors(agent) if p not in WITHOUT_API]
-    config = with_processors(load("embedded.yaml"), agent, names)
+    agent = agent_against_fake_api()
+    config = with_processors(load("embedded.yaml"), agent, pipeline_processors(agent))
     ports = local_endpoints(config)
     (tmp_path / "otelcol").mkdir()
 
-    with vigie_serve(data_dir, tmp_path) as (base_url, _log_file):
+    with (
+        fake_kube.fake_kube_api(tmp_path) as kube_env,
+        vigie_serve(data_dir, tmp_path) as (base_url, _log_file),
+    ):
         config["exporters"]["otlp_http/vigie"]["endpoint"] = base_url
-        with collector(otelcol, config, tmp_path / "otelcol", AGENT_ENV):
+        with collector(otelcol, config, tmp_path / "otelcol", {**AGENT_ENV, **kube_env}):
             send(f"http://127.0.0.1:{ports['http']}", cases, {"service.name": "club-app"})
         # The collector stopped first (flushing to the service), then the service (flushing
         # its write queue to chdb).
@@ -71,5 +74,4 @@ def test_app_to_collector_to_vigie_serve_on_chdb(otelcol: Path, tmp_path: Path) 
     check_scrubbed(cases, spans, logs)
     for record in spans + logs:
         assert record.resource["service.name"] == "club-app"
-        assert record.resource["k8s.cluster.name"] == "ci-cluster"
-        assert record.resource["deployment.environment.name"] == "ci"
+        assert {k: record.resource.get(k) for k in AGENT_ADDS} == AGENT_ADDS

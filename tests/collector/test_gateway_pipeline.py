@@ -12,23 +12,37 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from tests.collector import fake_kube
 from tests.collector.app import check_scrubbed, corpus, send
-from tests.collector.otelcol import (
-    collector,
-    load,
-    local_endpoints,
-    pipeline_processors,
-    read_file_export,
-    with_processors,
-)
+from tests.collector.otelcol import collector, load, local_endpoints, read_file_export
 
 AGENT_ENV = {
-    "K8S_NODE_NAME": "node-1",
+    "K8S_NODE_NAME": fake_kube.NODE,
     "K8S_CLUSTER_NAME": "ci-cluster",
     "DEPLOYMENT_ENVIRONMENT": "ci",
 }
-# k8s_attributes needs a Kubernetes API server; test_agent_k8s.py runs it against a fake one.
-WITHOUT_API = {"k8s_attributes"}
+# What the agent adds to every resource: from the (fake) Kubernetes API, then from its env.
+AGENT_ADDS = {
+    "k8s.namespace.name": fake_kube.NAMESPACE,
+    "k8s.pod.name": fake_kube.POD,
+    "k8s.pod.uid": fake_kube.POD_UID,
+    "k8s.deployment.name": fake_kube.DEPLOYMENT,
+    "k8s.node.name": fake_kube.NODE,
+    "club": fake_kube.CLUB,
+    "k8s.cluster.name": "ci-cluster",
+    "deployment.environment.name": "ci",
+}
+
+
+def agent_against_fake_api() -> dict[str, Any]:
+    """agent.yaml's processors as committed, except how k8s_attributes reaches the API: a
+    kubeconfig (the fake server) instead of the pod's service account, and waiting for the
+    first LIST so that the first spans are already labelled."""
+    agent = copy.deepcopy(load("agent.yaml"))
+    k8s = agent["processors"]["k8s_attributes"]
+    k8s["auth_type"] = "kubeConfig"
+    k8s["wait_for_metadata"] = True
+    return agent
 
 
 def gateway_to_file(tmp_path: Path) -> tuple[dict[str, Any], dict[str, int], Path]:
@@ -47,18 +61,16 @@ def gateway_to_file(tmp_path: Path) -> tuple[dict[str, Any], dict[str, int], Pat
 def test_agent_then_gateway_scrub_label_and_lose_nothing(otelcol: Path, tmp_path: Path) -> None:
     cases = corpus()
     gateway, gateway_ports, out = gateway_to_file(tmp_path)
-    agent_file = load("agent.yaml")
-    agent = with_processors(
-        agent_file, agent_file, [p for p in pipeline_processors(agent_file) if p not in WITHOUT_API]
-    )
+    agent = agent_against_fake_api()
     agent_ports = local_endpoints(agent)
     agent["exporters"]["otlp_grpc/gateway"]["endpoint"] = f"127.0.0.1:{gateway_ports['grpc']}"
     (tmp_path / "gateway").mkdir()
     (tmp_path / "agent").mkdir()
 
     with (
+        fake_kube.fake_kube_api(tmp_path) as kube_env,
         collector(otelcol, gateway, tmp_path / "gateway"),
-        collector(otelcol, agent, tmp_path / "agent", AGENT_ENV),
+        collector(otelcol, agent, tmp_path / "agent", {**AGENT_ENV, **kube_env}),
     ):
         send(f"http://127.0.0.1:{agent_ports['http']}", cases, {"service.name": "club-app"})
     # Leaving the block stops the agent (it flushes its batch to the gateway), then the gateway.
@@ -67,8 +79,7 @@ def test_agent_then_gateway_scrub_label_and_lose_nothing(otelcol: Path, tmp_path
     check_scrubbed(cases, spans, logs)
     for record in spans + logs:
         assert record.resource["service.name"] == "club-app"
-        assert record.resource["k8s.cluster.name"] == "ci-cluster"
-        assert record.resource["deployment.environment.name"] == "ci"
+        assert {k: record.resource.get(k) for k in AGENT_ADDS} == AGENT_ADDS
 
 
 def test_gateway_scrubs_senders_that_bypass_the_agent(otelcol: Path, tmp_path: Path) -> None:
@@ -79,4 +90,4 @@ def test_gateway_scrubs_senders_that_bypass_the_agent(otelcol: Path, tmp_path: P
 
     spans, logs = read_file_export(out)
     check_scrubbed(cases, spans, logs)
-    assert all("k8s.cluster.name" not in r.resource for r in spans + logs)  # no agent on the way
+    assert not any(k in r.resource for r in spans + logs for k in AGENT_ADDS)  # no agent passed
