@@ -10,6 +10,8 @@ BUILDER_VERSION=v0.161.0  # the collector release of builder-config.yaml
 GOBIN_DIR="$PWD/_build/bin"
 BINARY="$PWD/_build/otelcol-vigie"
 
+# The official Go tarball installs to /usr/local/go, which is not always on PATH.
+command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || { echo "build.sh: Go is not installed (https://go.dev/dl/)" >&2; exit 1; }
 mkdir -p "$GOBIN_DIR"
 if [[ ! -x "$GOBIN_DIR/builder" ]]; then
