@@ -196,3 +196,33 @@ def test_rows_insert_into_the_exporter_table(store: Store, settings: Settings) -
     assert [row[:5] for row in got] == expected
     assert got[0][5:8] == ("0.25", ["db.query"], ["0af7651916cd43dd8448eb211c80319c"])
     assert all(len(row[8]) == 32 for row in got)
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def test_an_attribute_that_does_not_parse_costs_its_span_only() -> None:
+    value = _field(1, b"bottom")  # AnyValue.string_value
+    for _ in range(80):  # AnyValue.array_value(ArrayValue.values(...)): past the depth limit
+        value = _field(5, _field(1, value))
+    deep = _field(1, b"deep") + _field(2, value)
+    not_utf8 = _field(1, b"k") + _field(2, _field(1, b"\xc3\x28"))
+    request = decode_request(_request(_span("a"), _span("b"), _span("c")).SerializeToString(),
+                             PROTOBUF, None, "traces", 1 << 20)
+    spans = request.resource_spans[0].scope_spans[0].spans  # type: ignore[attr-defined]
+    spans[0].attributes.append(deep)
+    spans[2].attributes.append(not_utf8)
+    result = convert_traces(request, NoScrub())
+    assert (result.rows, result.rejected) == (1, 2)
+    assert result.batches[0].data[t.TRACES_COLUMNS.index("SpanName")] == ["b"]
+    assert "does not parse" in result.error_message

@@ -29,7 +29,14 @@ from vigie.ingest.anyvalue import (
     cap,
     render,
 )
-from vigie.ingest.rows import MAX_TIMESTAMP_NS, ConvertResult, Rejections, Scrubber, build_result
+from vigie.ingest.rows import (
+    MAX_TIMESTAMP_NS,
+    ConvertResult,
+    Rejections,
+    Scrubber,
+    build_result,
+    columns_of,
+)
 from vigie.ingest.traces import span_hex, trace_hex
 from vigie.ingest.wire import as_wire
 from vigie.store.tables import LOGS, LOGS_COLUMNS
@@ -38,10 +45,8 @@ from vigie.store.tables import LOGS, LOGS_COLUMNS
 def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
     """Log records of one export request (decoded, or a generated ``ExportLogsServiceRequest``)
     as ``otel_logs`` columns."""
-    data: list[list[Any]] = [[] for _ in LOGS_COLUMNS]
-    (c_ts, c_trace, c_span, c_flags, c_sev_text, c_sev_num, c_service, c_body, c_res_url,
-     c_res_attrs, c_scope_url, c_scope_name, c_scope_version, c_scope_attrs, c_attrs,
-     c_event) = data
+    rows: list[tuple[Any, ...]] = []
+    add_row = rows.append
     rejections = Rejections()
     seen = Truncations()
     attrs = attribute_cache(scrub).render
@@ -88,21 +93,24 @@ def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
                 if len(text) > MAX_VALUE_CHARS:
                     text = cap(text, MAX_VALUE_CHARS, seen)
 
-                c_ts.append(ts)
-                c_trace.append(trace_hex(trace_id))
-                c_span.append(span_hex(span_id))
-                c_flags.append(record.flags & 0xFF)
-                c_sev_text.append(cap(record.severity_text, MAX_KEY_CHARS, seen))
-                c_sev_num.append(record.severity_number & 0xFF)
-                c_service.append(service)
-                c_body.append(scrub_text(text) if text else "")
-                c_res_url.append(res_url)
-                c_res_attrs.append(res_attrs)
-                c_scope_url.append(scope_url)
-                c_scope_name.append(scope_name)
-                c_scope_version.append(scope_version)
-                c_scope_attrs.append(scope_attrs)
-                c_attrs.append(record_attrs)
-                c_event.append(cap(record.event_name, MAX_KEY_CHARS, seen))
+                add_row((
+                    ts,
+                    trace_hex(trace_id),
+                    span_hex(span_id),
+                    record.flags & 0xFF,
+                    cap(record.severity_text, MAX_KEY_CHARS, seen),
+                    record.severity_number & 0xFF,
+                    service,
+                    scrub_text(text) if text else "",
+                    res_url,
+                    res_attrs,
+                    scope_url,
+                    scope_name,
+                    scope_version,
+                    scope_attrs,
+                    record_attrs,
+                    cap(record.event_name, MAX_KEY_CHARS, seen),
+                ))
 
+    data = columns_of(rows, len(LOGS_COLUMNS))
     return build_result([(LOGS, LOGS_COLUMNS, data)], rejections, seen.count, "log records")
