@@ -1,0 +1,151 @@
+"""The plain-data contract between the incident engine (which decides *what* to say) and the
+delivery (which says it on Discord).
+
+A :class:`Notice` is one intended Discord message (or one edit of an earlier message). It is
+frozen, holds only plain values and round-trips through JSON (:func:`notice_to_json`,
+:func:`notice_from_json`), because the outbox stores it before anything is sent.
+
+Text fields that come from telemetry (``IncidentLine.summary``, and ``app``/``slo`` names, which
+are user-chosen) are untrusted: the renderer escapes them, producers must not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal, Protocol, get_args
+
+Severity = Literal["page", "ticket", "no_data"]
+IncidentState = Literal["open", "acknowledged", "resolved"]
+Locale = Literal["fr", "en"]
+Kind = Literal[
+    "open",  # new incident(s) announced
+    "update",  # an announced incident changed (severity, burn) or a repeat reminder
+    "resolve",  # incident(s) resolved: PATCH of the original message + a short follow-up
+    "ack",  # incident(s) acknowledged: PATCH of the original message only
+    "platform",  # one platform incident for admins (many apps of many clubs at once)
+    "platform_captain",  # tells a club that its apps are part of a platform incident
+    "webhook_dead",  # for admins: a club's webhook was deleted (404 Unknown Webhook)
+    "report_ready",  # a post-incident draft is ready; ``extra["url"]`` links to it
+]
+ADMINS = "admins"
+"""The channel name of the admins' webhook; any other channel is a club id."""
+
+KINDS: tuple[str, ...] = get_args(Kind)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+STATES: tuple[str, ...] = get_args(IncidentState)
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    """One incident inside a notice (a grouped notice has several)."""
+
+    incident_id: str
+    club: str
+    app: str
+    slo: str
+    severity: Severity
+    state: IncidentState
+    objective: float  # percent, e.g. 99.9
+    window: str  # SLO period, e.g. "30d"
+    burn_rate: float | None  # of the fastest firing pair (None for no_data)
+    burn_window: str | None  # that pair's long window, e.g. "1h"
+    budget_remaining: float | None  # fraction of the period's budget left, may be negative
+    since: datetime  # timezone-aware (UTC)
+    resolved_at: datetime | None
+    dashboard_url: str  # Grafana dashboard of the app
+    incident_url: str  # Vigie's incident page
+    summary: str = ""  # telemetry-derived (e.g. top error): UNTRUSTED, escaped by the renderer
+    acknowledged_by: str | None = None  # display name of who acknowledged (escaped too)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        if self.state not in STATES:
+            raise ValueError(f"unknown state {self.state!r}")
+        if self.since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        if self.resolved_at is not None and self.resolved_at.tzinfo is None:
+            raise ValueError("resolved_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One intended Discord message (or edit), addressed to one channel."""
+
+    key: str  # idempotency key, unique per intended message: the outbox's primary key
+    channel: str  # ADMINS or a club id
+    locale: Locale
+    kind: Kind
+    lines: tuple[IncidentLine, ...]
+    created_at: datetime  # timezone-aware
+    mention_user_ids: tuple[str, ...] = ()  # captains to ping (producers: only on page)
+    edit_of: str | None = None  # key of the earlier notice whose message is PATCHed (ack/resolve)
+    extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # extra keys read by the renderer: "url" (report_ready), "channel" (webhook_dead),
+    # "reason" (platform: why it is one platform incident).
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise ValueError("a notice needs a key")
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
+        if self.locale not in ("fr", "en"):
+            raise ValueError(f"unknown locale {self.locale!r}")
+        if self.created_at.tzinfo is None:
+            raise ValueError("created_at must be timezone-aware")
+        if not all(uid.isdigit() for uid in self.mention_user_ids):
+            raise ValueError("mention_user_ids must be Discord snowflakes (digits)")
+        # Frozen all the way down: a caller's dict cannot change a recorded notice.
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        object.__setattr__(self, "lines", tuple(self.lines))
+        object.__setattr__(self, "mention_user_ids", tuple(self.mention_user_ids))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def notice_to_json(notice: Notice) -> str:
+    """The notice as a JSON text (what the outbox stores)."""
+    data = {name: getattr(notice, name) for name in Notice.__dataclass_fields__}
+    data["lines"] = [asdict(line) for line in notice.lines]
+    data["extra"] = dict(notice.extra)
+    return json.dumps(_plain(data), ensure_ascii=False, sort_keys=True)
+
+
+def _line_from(data: Mapping[str, Any]) -> IncidentLine:
+    values = dict(data)
+    values["since"] = datetime.fromisoformat(values["since"])
+    if values.get("resolved_at") is not None:
+        values["resolved_at"] = datetime.fromisoformat(values["resolved_at"])
+    return IncidentLine(**values)
+
+
+def notice_from_json(text: str) -> Notice:
+    """The inverse of :func:`notice_to_json`."""
+    data = json.loads(text)
+    data["lines"] = tuple(_line_from(line) for line in data["lines"])
+    data["created_at"] = datetime.fromisoformat(data["created_at"])
+    data["mention_user_ids"] = tuple(data["mention_user_ids"])
+    return Notice(**data)
+
+
+class NoticeSink(Protocol):
+    """What the incident engine hands notices to (:class:`vigie.notify.dispatcher.Delivery`).
+
+    ``submit`` records every notice in the durable outbox before returning (so a crash after it
+    returns loses nothing) and queues it for sending; it never waits for Discord. Submitting a
+    key already recorded is a no-op, so a producer may safely re-submit after a crash.
+    """
+
+    def submit(self, notices: Sequence[Notice]) -> None: ...
