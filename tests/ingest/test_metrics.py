@@ -157,6 +157,13 @@ def test_every_converter_inserts_into_the_migrated_tables(store: Store, settings
             store.insert(batch.table, batch.columns, batch.data, column_oriented=True)
             written[batch.table] = written.get(batch.table, 0) + batch.rows
     assert set(written) == set(t.INSERT_COLUMNS)
+    insertable = store.query(
+        "SELECT table, groupArray(name) FROM system.columns"
+        " WHERE database = currentDatabase() AND default_kind = '' GROUP BY table"
+    ).rows
+    for table, names in insertable:
+        if table in written:
+            assert sorted(names) == sorted(t.INSERT_COLUMNS[table]), table
     for table, rows in written.items():
         assert store.query(f"SELECT count() FROM {table}").scalar() == rows
     got = store.query(
