@@ -97,26 +97,23 @@ def insert_rates(bodies: list[bytes]) -> None:
     settings = load_settings()
     store = connect(settings)
     migrate(store, settings)
+    scrubber = NoScrub()
     batches = [
-        convert_traces(decode_request(body, PROTOBUF, None, "traces", 64 << 20), NoScrub()).batches[
-            0
-        ]
+        convert_traces(decode_request(body, PROTOBUF, None, "traces", 64 << 20), scrubber)
         for body in bodies
     ]
-    merged = batches[0]
-    for batch in batches[1:20]:
-        merged.extend(batch)
+    merged = batches[0].batches[0]
+    for result in batches[1:20]:
+        merged.extend(result.batches[0])
     ts = TRACES_COLUMNS.index("Timestamp")
     as_datetime = list(merged.data)
     as_datetime[ts] = [datetime.fromtimestamp(ns / 1e9, UTC) for ns in merged.data[ts]]
     for label, data in [("int ns", merged.data), ("datetime", as_datetime)]:
-        rate = best_rate(
-            merged.rows,
-            3,
-            lambda data=data: store.insert(
-                merged.table, merged.columns, data, column_oriented=True
-            ),
-        )
+
+        def insert(data: list[list[object]] = data) -> None:
+            store.insert(merged.table, merged.columns, data, column_oriented=True)
+
+        rate = best_rate(merged.rows, 3, insert)
         print(f"  insert {merged.rows} rows, Timestamp as {label:9s} {rate:>12,.0f} rows/s")
 
 
