@@ -131,7 +131,7 @@ def past_incidents(now_ns: int, days: float) -> tuple[Scenario, ...]:
     candidates = [
         Scenario("outage", "algoets/site-web", *window(3, 25), share=1.0),
         # Before this deploy api-concours ran 2.0.4; it runs the catalogue version since.
-        Scenario("deploy", "algoets/api-concours", start, window(5, 0)[0], version="2.0.4"),
+        Scenario("deploy", "algoets/api-concours", 0, window(5, 0)[0], version="2.0.4"),
         Scenario("latency", "cedille/wiki", *window(9, 120), factor=8.0),
         Scenario("outage", "sonia/portail", *window(12, 180), share=0.08),
         Scenario("outage", "cedille/forge", *window(20, 25), share=0.5),
