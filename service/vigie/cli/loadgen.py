@@ -148,9 +148,14 @@ def _describe(s: Scenario) -> str:
         "latency": f"latency x{s.factor:g}",
         "deploy": f"version {s.version or 'next minor'}",
     }[s.kind]
-    window = f"from {_utc(s.start_ns)}"
-    if s.end_ns is not None:
-        window += f" to {_utc(s.end_ns)}"
+    window = " ".join(
+        part
+        for part in (
+            f"from {_utc(s.start_ns)}" if s.start_ns > 0 else "",
+            f"until {_utc(s.end_ns)}" if s.end_ns is not None else "",
+        )
+        if part
+    )
     return f"{s.kind} {s.app}: {what} ({window})"
 
 
