@@ -186,7 +186,8 @@ def test_rows_insert_into_the_exporter_table(store: Store, settings: Settings) -
     store.insert(batch.table, batch.columns, batch.data, column_oriented=True)
     got = store.query(
         "SELECT SpanName, SpanKind, StatusCode, toUnixTimestamp64Nano(Timestamp), Duration,"
-        " SpanAttributes['ratio'], Events.Name, Links.TraceId, TraceId"
+        " SpanAttributes['ratio'], Events.Name, Links.TraceId, TraceId,"
+        " arrayMap(x -> toUnixTimestamp64Nano(x), Events.Timestamp)"
         f" FROM {t.TRACES} ORDER BY SpanName"
     ).rows
     expected = sorted(
@@ -196,6 +197,8 @@ def test_rows_insert_into_the_exporter_table(store: Store, settings: Settings) -
     assert [row[:5] for row in got] == expected
     assert got[0][5:8] == ("0.25", ["db.query"], ["0af7651916cd43dd8448eb211c80319c"])
     assert all(len(row[8]) == 32 for row in got)
+    server = batch.data[t.TRACES_COLUMNS.index("SpanName")].index("GET /billets/{id}")
+    assert got[0][9] == batch.data[t.TRACES_COLUMNS.index("Events.Timestamp")][server]
 
 
 def _varint(n: int) -> bytes:
