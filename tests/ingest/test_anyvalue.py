@@ -140,6 +140,15 @@ def test_the_scrubber_sees_each_distinct_attribute_once() -> None:
     assert sorted(calls) == [("n", "3"), ("user.email", "a@b.c")]
 
 
+def test_memoised_and_new_attributes_mix() -> None:
+    cache = AttributeCache(_keep)
+    cache.render(_raw({"b": 2, "d": 4}), Truncations())
+    for order in ({"e": 5, "d": 4, "c": 3, "b": 2, "a": 1}, {"b": 2, "z": 0, "d": 4, "y": 9}):
+        expected = {k: str(v) for k, v in sorted(order.items())}
+        assert cache.render(_raw(order), Truncations()) == expected
+        assert cache.render(_raw(order), Truncations()) == expected
+
+
 def test_attribute_bytes_that_do_not_parse_are_refused() -> None:
     # KeyValue{key: "k", value: AnyValue{string_value: b"\xc3\x28"}}: not UTF-8.
     bad = b"\x0a\x01k\x12\x04\x0a\x02\xc3\x28"

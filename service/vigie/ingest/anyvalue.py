@@ -157,14 +157,16 @@ class AttributeCache:
         if len(kvs) > MAX_ATTRIBUTES:
             seen.count += 1
             kvs = kvs[:MAX_ATTRIBUTES]
-        hits = list(map(self._memo.get, kvs))
+        memo = self._memo
+        hits = list(map(memo.get, kvs))
         try:
             # Hot path, every pair memoised. A miss leaves a None, which makes sorting (two or
             # more pairs) or dict() (one) raise TypeError: no separate check is needed.
             hits.sort()
             return dict(hits)  # type: ignore[arg-type]
         except TypeError:
-            pairs = [hit or self._miss(raw, seen) for hit, raw in zip(hits, kvs, strict=True)]
+            # The failed sort may have moved items: start again from the raw list.
+            pairs = [memo.get(raw) or self._miss(raw, seen) for raw in kvs]
             pairs.sort()
             return dict(pairs)
 
