@@ -6,9 +6,9 @@ decision. This module only loads that file and applies it, fast:
 
 * a bounded memo of results for short strings, because attribute values repeat massively
   (routes, methods, status codes, service names);
-* a character pre-filter: a rule is only run on a string containing one of the characters every
-  match of that rule contains (``needs_any`` in the YAML), so "GET" or "/api/clubs/{id}" cost a
-  set check and no regex at all;
+* a literal pre-filter: a rule only runs on a string containing (lowercased) one of the literals
+  every match of that rule contains (``needs_any`` in the YAML: "@", a digit, "token", "eyj"),
+  so "GET" or "/api/clubs/{id}" cost set checks and substring searches, no regex scan;
 * rules are applied one after the other, exactly as the collector applies them, so both engines
   give the same output.
 
@@ -41,6 +41,7 @@ _KEPT_GROUPS = ("pre", "post")
 # Strings longer than this are not memoised: they are log bodies and messages, mostly unique,
 # and would evict the short repeated values that make the memo worthwhile.
 CACHE_MAX_LEN = 256
+_DIGITS = "0123456789"
 CACHE_MAX_ENTRIES = 50_000
 
 
@@ -51,7 +52,8 @@ class PiiRule:
     name: str
     kind: str
     regex: str
-    needs_any: frozenset[str]
+    needs_any: tuple[str, ...]  # lowercase literals, one of which is in every match
+    min_digits: int  # every match holds at least this many ASCII digits
     keeps: tuple[str, ...]  # subset of ("pre", "post"): groups kept around the marker
 
 
@@ -113,7 +115,7 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
     where = f"rules[{index}]"
     if not isinstance(item, Mapping):
         raise ConfigError(f"{source}: {where}: expected a mapping")
-    _expect_keys(source, where, item, {"name", "kind", "needs_any", "regex"})
+    _expect_keys(source, where, item, {"name", "kind", "needs_any", "regex"}, {"min_digits"})
     name = _expect_str(source, f"{where}.name", item["name"])
     where = f"rules[{index}] ({name})"
     regex = _expect_str(source, f"{where}.regex", item["regex"])
@@ -124,19 +126,37 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
             f"{source}: {where}: only the named groups 'pre' and 'post' may capture; "
             "write other groups as (?:...)"
         )
-    needs_any = _expect_str(source, f"{where}.needs_any", item["needs_any"])
+    needs_any = item["needs_any"]
+    if (
+        not isinstance(needs_any, list)
+        or not needs_any
+        or not all(isinstance(lit, str) and lit and lit == lit.lower() for lit in needs_any)
+    ):
+        raise ConfigError(
+            f"{source}: {where}.needs_any: expected a non-empty list of lowercase literals"
+        )
+    min_digits = item.get("min_digits", 0)
+    if type(min_digits) is not int or min_digits < 0:
+        raise ConfigError(f"{source}: {where}.min_digits: expected a whole number")
     return PiiRule(
         name=name,
         kind=_expect_str(source, f"{where}.kind", item["kind"]),
         regex=regex,
-        needs_any=frozenset(needs_any),
+        needs_any=tuple(needs_any),
+        min_digits=min_digits,
         keeps=tuple(group for group in _KEPT_GROUPS if group in groups),
     )
 
 
-def _expect_keys(source: Path, where: str, item: Mapping[Any, Any], wanted: set[str]) -> None:
+def _expect_keys(
+    source: Path,
+    where: str,
+    item: Mapping[Any, Any],
+    wanted: set[str],
+    optional: frozenset[str] | set[str] = frozenset(),
+) -> None:
     missing = wanted - set(item)
-    unknown = set(item) - wanted
+    unknown = set(item) - wanted - optional
     if missing or unknown:
         raise ConfigError(
             f"{source}: {where}: missing {sorted(missing)}, unknown {sorted(map(str, unknown))}"
@@ -241,7 +261,9 @@ def python_replacement(rule: PiiRule, marker: str) -> str:
 
 @dataclass(frozen=True)
 class _CompiledRule:
-    needs_any: frozenset[str]
+    chars: frozenset[str]  # the one-character literals of needs_any
+    words: tuple[str, ...]  # the longer ones
+    min_digits: int
     pattern: re.Pattern[str]
     replacement: str
 
@@ -249,33 +271,39 @@ class _CompiledRule:
 class Scrubber:
     """Applies a :class:`PiiPatterns` to strings; build one per process and share it."""
 
-    def __init__(self, patterns: PiiPatterns | None = None) -> None:
+    def __init__(
+        self, patterns: PiiPatterns | None = None, *, memo_entries: int = CACHE_MAX_ENTRIES
+    ) -> None:
+        """``memo_entries`` bounds the memo of short results; 0 turns it off (benchmarks)."""
         self.patterns = patterns or load_patterns()
         self._rules = tuple(
             _CompiledRule(
-                rule.needs_any,
+                frozenset(lit for lit in rule.needs_any if len(lit) == 1),
+                tuple(lit for lit in rule.needs_any if len(lit) > 1),
+                rule.min_digits,
                 re.compile(rule.regex, REGEX_FLAGS),
                 python_replacement(rule, self.patterns.marker(rule.kind)),
             )
             for rule in self.patterns.rules
         )
-        self._trigger = frozenset[str]().union(*(rule.needs_any for rule in self.patterns.rules))
         self._key_pattern = re.compile(
             "|".join(f"(?:{p})" for p in self.patterns.sensitive_key_patterns),
             REGEX_FLAGS | re.IGNORECASE,
         )
         self.key_marker = self.patterns.marker(self.patterns.sensitive_key_kind)
         self._memo: dict[str, str] = {}
+        self._memo_entries = memo_entries
+        self._memo_max_len = CACHE_MAX_LEN if memo_entries > 0 else -1
         self._key_memo: dict[str, bool] = {}
 
     def scrub_text(self, text: str) -> str:
         """``text`` with every match of every rule replaced by its marker."""
-        if len(text) <= CACHE_MAX_LEN:
+        if len(text) <= self._memo_max_len:
             cached = self._memo.get(text)
             if cached is not None:
                 return cached
             result = self._scrub(text)
-            if len(self._memo) >= CACHE_MAX_ENTRIES:
+            if len(self._memo) >= self._memo_entries:
                 # Dropping everything is crude but O(1) amortised; the hot values come back
                 # within a few spans.
                 self._memo.clear()
@@ -301,9 +329,22 @@ class Scrubber:
         return self.scrub_text(value)
 
     def _scrub(self, text: str) -> str:
-        if self._trigger.isdisjoint(text):
-            return text
+        lowered = text.lower()
+        digits = -1  # counted when a rule first needs it
         for rule in self._rules:
-            if not rule.needs_any.isdisjoint(text):
-                text = rule.pattern.sub(rule.replacement, text)
+            if rule.chars.isdisjoint(lowered):
+                for word in rule.words:
+                    if word in lowered:
+                        break
+                else:
+                    continue
+            if rule.min_digits:
+                if digits < 0:
+                    digits = sum(map(text.count, _DIGITS))
+                if digits < rule.min_digits:
+                    continue
+            text, count = rule.pattern.subn(rule.replacement, text)
+            if count:
+                lowered = text.lower()
+                digits = -1
         return text
