@@ -13,7 +13,7 @@ from vigie.settings import Settings, load_settings
 from vigie.slo.synthetic import insert_traffic
 from vigie.store import Store
 
-REPO_SLO = Path(__file__).resolve().parents[2] / "slo"
+REPO = Path(__file__).resolve().parents[2]
 
 app = typer.Typer()
 
@@ -27,7 +27,8 @@ app.command("evaluate")(evaluate.evaluate_command)
 
 
 def test_json_lines_for_every_slo_of_the_config(db: Store, settings: Settings) -> None:
-    shutil.copytree(REPO_SLO, settings.config_dir / "slo")
+    for part in ("slo", "alerts"):
+        shutil.copytree(REPO / part, settings.config_dir / part)
     at = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
     insert_traffic(
         db,
@@ -55,7 +56,8 @@ def test_json_lines_for_every_slo_of_the_config(db: Store, settings: Settings) -
 
 
 def test_table_and_bad_instant(db: Store, settings: Settings) -> None:
-    shutil.copytree(REPO_SLO, settings.config_dir / "slo")
+    for part in ("slo", "alerts"):
+        shutil.copytree(REPO / part, settings.config_dir / part)
     table = CliRunner().invoke(app, ["evaluate"])
     assert table.exit_code == 0, table.output
     assert table.output.splitlines()[0].split()[:6] == [

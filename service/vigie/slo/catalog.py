@@ -4,19 +4,20 @@ Each :class:`SloTarget` is one SLO of one app (``service.name``), optionally res
 deployment environment, with its route filter and, for latency SLIs, its threshold in whole
 milliseconds.
 
-Latency thresholds: the rollup keeps durations as whole milliseconds rounded up, which answers
-``Duration <= threshold`` exactly for whole-millisecond thresholds. A fractional threshold is
-rounded *down* to the millisecond (spans between the two count as slow), the conservative side.
+Latency thresholds are answered exactly when they lie on the latency grid of
+:mod:`vigie.slo.spans` (any whole number of milliseconds up to 100, then two significant digits:
+250, 300, 1500, …); any other threshold is rounded *down* to the grid (spans between the two
+count as slow), the conservative side.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vigie.config.slo import CustomSli, LatencySli, Slo, SloFile
 from vigie.slo.decision import Policy
+from vigie.slo.spans import grid_floor
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,9 @@ class SloTarget:
 
     @property
     def threshold_ms(self) -> int | None:
-        """The latency threshold in whole milliseconds (rounded down), None for other SLIs."""
+        """The latency threshold on the grid (rounded down), None for other SLIs."""
         sli = self.slo.sli
-        return math.floor(sli.threshold_ms) if isinstance(sli, LatencySli) else None
+        return grid_floor(sli.threshold_ms) if isinstance(sli, LatencySli) else None
 
     @property
     def policy(self) -> Policy:

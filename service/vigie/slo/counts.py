@@ -1,9 +1,10 @@
 """Reading event counts for every SLO and window in a constant number of queries.
 
-One query counts availability and latency events per service, environment and route for all
-windows at once (:func:`vigie.slo.queries.counts_sql`); Python then adds up the rows each SLO's
-environment and route filter selects. Custom SLIs take one more query, service activity
-("last seen") another: three queries per cycle at most, whatever the number of SLOs.
+One query counts availability and latency events per service, environment, route and ring for
+all windows at once (:func:`vigie.slo.queries.counts_sql`); Python then adds up the rows each
+SLO's environment and route filter selects, and the rings of each window. Custom SLIs take one
+more query, service activity ("last seen") another: three queries per cycle at most, whatever
+the number of SLOs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from vigie.slo import queries
+from vigie.slo import queries, rings
 from vigie.slo.catalog import SloTarget
 from vigie.slo.decision import Counts
 from vigie.slo.windows import WINDOWS
@@ -93,27 +94,45 @@ def _span_counts(
     store: Store, targets: Sequence[SloTarget], frame: Frame, source: str
 ) -> dict[Key, list[Counts]]:
     thresholds = sorted({t.threshold_ms for t in targets if t.threshold_ms is not None})
-    params = {
-        **_bounds(frame),
+    bounds = sorted(set(frame.starts))
+    params: dict[str, Any] = {
+        "start": _text(bounds[0]),
+        "end": _text(frame.end),
         "services": sorted({t.app for t in targets}),
-        "thresholds": thresholds,
+        **{f"bound_{i}": _text(b) for i, b in enumerate(bounds)},
+        **{f"threshold_{i}": t for i, t in enumerate(thresholds)},
     }
-    sql = queries.counts_sql(source, with_latency=bool(thresholds))
+    ranges = rings.pieces(bounds, frame.end)
+    for resolution, parts in ranges.items():
+        for i, (lo, hi) in enumerate(parts):
+            params[queries.piece_param(resolution, i, "lo")] = _text(lo)
+            params[queries.piece_param(resolution, i, "hi")] = _text(hi)
+    sql = queries.counts_sql(
+        source,
+        bounds=len(bounds),
+        thresholds=len(thresholds),
+        pieces={resolution: len(parts) for resolution, parts in ranges.items()},
+    )
     by_service: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for service, environment, route, totals, errors, fast in store.query(sql, params).rows:
-        by_service[service].append((environment, route, totals, errors, fast))
-    width = len(thresholds)
+    for service, environment, route, ring, total, errors, fast in store.query(sql, params).rows:
+        by_service[service].append((environment, route, ring, total, errors, fast))
+    # ring r (from 1) is [bounds[r - 1], bounds[r]); the window starting at bounds[j] holds
+    # rings j + 1 and later.
+    start_ring = {
+        label: bounds.index(start) for label, start in zip(frame.labels, frame.starts, strict=True)
+    }
     result: dict[Key, list[Counts]] = {}
     for target in targets:
         slot = thresholds.index(target.threshold_ms) if target.threshold_ms is not None else None
-        sums = [Counts()] * len(frame.labels)
-        for environment, route, totals, errors, fast in by_service[target.app]:
-            if not target.matches(environment, route):
-                continue
-            for i, total in enumerate(totals):
-                bad = errors[i] if slot is None else total - fast[i * width + slot]
-                sums[i] = sums[i] + Counts(total, bad)
-        result[target.key] = sums
+        per_ring = [Counts()] * (len(bounds) + 1)
+        for environment, route, ring, total, errors, fast in by_service[target.app]:
+            if target.matches(environment, route):
+                bad = errors if slot is None else total - fast[slot]
+                per_ring[ring] = per_ring[ring] + Counts(total, bad)
+        suffix = [Counts()] * (len(bounds) + 2)
+        for ring in range(len(bounds), 0, -1):
+            suffix[ring] = suffix[ring + 1] + per_ring[ring]
+        result[target.key] = [suffix[start_ring[label] + 1] for label in frame.labels]
     return result
 
 

@@ -1,10 +1,12 @@
 """Every SQL statement of the SLO engine, in one place.
 
-Windows are bound as an ``Array(DateTime)`` of start minutes (``starts``) with one common end
-(``end``, exclusive: the current minute, still filling, is left out). The counting queries return,
-per service, environment and route, element-wise sums over those windows (``sumForEach``), so one
-query answers every window of every availability and latency SLO; latency SLOs add one count per
-distinct threshold (``thresholds``), window-major: ``fast[w * len(thresholds) + t]``.
+Every window ends at the same minute (exclusive: the current minute, still filling, is left
+out), so the windows are nested and cut time into *rings* between consecutive window starts
+(``bounds``, ascending). The counting query returns, per service, environment, route and ring,
+the events, the errors and, for each distinct latency threshold (``thresholds``), the events at
+most that long; a window is the sum of the rings from its start on. One query answers every
+window of every availability and latency SLO. From the rollups, each ring is read as whole
+days, whole hours and minutes (:mod:`vigie.slo.rings`), so the rows read stay bounded.
 
 Custom SLIs carry admin-written aggregate expressions (checked by
 :func:`vigie.config.sql_expr.check_sql_expression`); each becomes one ``UNION ALL`` branch of a
@@ -13,54 +15,91 @@ single query, its windows expanded with ``ARRAY JOIN`` so the expressions run un
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from vigie.slo.spans import CEIL_MS, ENVIRONMENT, IS_ERROR, MINUTE, ROUTE, SERVER_SPAN
+from vigie.slo.spans import (
+    CEIL_MS,
+    ENVIRONMENT,
+    IS_ERROR,
+    MINUTE,
+    ROUTE,
+    SERVER_SPAN,
+)
 from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
+from vigie.store.migrations.m0011_slo_coarse_rollups import DAY as DAY_LE
+from vigie.store.migrations.m0011_slo_coarse_rollups import HOUR as HOUR_LE
+from vigie.store.migrations.m0011_slo_coarse_rollups import MINUTE as MINUTE_LE
 
 _NO_THRESHOLDS = "CAST([], 'Array(UInt64)')"
 
-# Inner rows: (Minute, ServiceName, Environment, Route, Total, Errors, Fast) from either source.
-_ROLLUP_ROWS = """\
-SELECT Minute, ServiceName, Environment, Route, Total, Errors, {fast} AS Fast
-FROM {rollup}
-WHERE ServiceName IN {{services:Array(String)}}
-  AND Minute >= {{start:DateTime('UTC')}} AND Minute < {{end:DateTime('UTC')}}"""
-_ROLLUP_FAST = (
-    "arrayMap(t -> arraySum(mapValues(mapFilter((k, v) -> k <= t, LatencyMs))), "
-    "{thresholds:Array(UInt32)})"
+# One branch per rollup table: the rows of the wanted time pieces.
+_ROLLUP_BRANCH = """\
+SELECT ServiceName, Environment, Route, Start, Le, Total, Errors
+FROM {table}
+WHERE ServiceName IN {{services:Array(String)}} AND ({pieces})"""
+
+_ROLLUP_COUNTS = """\
+SELECT ServiceName, Environment, Route, {ring} AS ring,
+       sum(Total) AS total, sum(Errors) AS errors, {fast} AS fast
+FROM ({branches})
+GROUP BY ServiceName, Environment, Route, ring"""
+
+_RAW_COUNTS = f"""\
+SELECT ServiceName, Environment, Route, {{ring}} AS ring,
+       count() AS total, sum(error) AS errors, {{fast}} AS fast
+FROM (
+    SELECT ServiceName, {ENVIRONMENT} AS Environment, {ROUTE} AS Route, {MINUTE} AS Start,
+           toUInt64({IS_ERROR}) AS error, {CEIL_MS} AS ceil_ms
+    FROM otel_traces
+    WHERE {SERVER_SPAN} AND ServiceName IN {{{{services:Array(String)}}}}
+      AND Timestamp >= {{{{start:DateTime('UTC')}}}} AND Timestamp < {{{{end:DateTime('UTC')}}}}
 )
+GROUP BY ServiceName, Environment, Route, ring"""
 
-_RAW_ROWS = f"""\
-SELECT {MINUTE} AS Minute, ServiceName, {ENVIRONMENT} AS Environment, {ROUTE} AS Route,
-       toUInt64(1) AS Total, toUInt64({IS_ERROR}) AS Errors, {{fast}} AS Fast
-FROM otel_traces
-WHERE {SERVER_SPAN} AND ServiceName IN {{{{services:Array(String)}}}}
-  AND Timestamp >= {{{{start:DateTime('UTC')}}}} AND Timestamp < {{{{end:DateTime('UTC')}}}}"""
-_RAW_FAST = f"arrayMap(t -> toUInt64({CEIL_MS} <= t), {{thresholds:Array(UInt32)}})"
-
-_COUNTS = """\
-WITH {{starts:Array(DateTime('UTC'))}} AS starts
-SELECT ServiceName, Environment, Route,
-       sumForEach(arrayMap(s -> Total * (Minute >= s), starts)) AS totals,
-       sumForEach(arrayMap(s -> Errors * (Minute >= s), starts)) AS errors,
-       sumForEach(arrayFlatten(
-           arrayMap(s -> arrayMap(g -> g * (Minute >= s), Fast), starts))) AS fast
-FROM ({rows})
-GROUP BY ServiceName, Environment, Route"""
+ROLLUP_TABLES = {"minute": MINUTE_LE, "hour": HOUR_LE, "day": DAY_LE}
 
 
-def counts_sql(source: str, with_latency: bool) -> str:
-    """Counts per service, environment and route for every window; ``source``: rollup | raw."""
-    if source == "rollup":
-        rows = _ROLLUP_ROWS.format(
-            rollup=ROLLUP, fast=_ROLLUP_FAST if with_latency else _NO_THRESHOLDS
-        )
-    elif source == "raw":
-        rows = _RAW_ROWS.format(fast=_RAW_FAST if with_latency else _NO_THRESHOLDS)
-    else:
+def piece_param(resolution: str, index: int, end: str) -> str:
+    """The name of the bound parameter holding one end (``lo``/``hi``) of a piece."""
+    return f"{resolution}_{end}_{index}"
+
+
+def counts_sql(
+    source: str, *, bounds: int, thresholds: int, pieces: Mapping[str, int] | None = None
+) -> str:
+    """Counts per service, environment, route and ring, in one query.
+
+    Bound parameters: ``bound_<i>`` (ring starts, ascending; ring r holds the rows at or after
+    ``r`` of them), ``threshold_<t>`` (latency thresholds, ms), ``services``, and for
+    ``source="rollup"`` each rollup piece ``<resolution>_lo_<i>`` / ``<resolution>_hi_<i>``
+    (``pieces[resolution]`` of them), for ``source="raw"`` the range ``start`` / ``end``.
+    Rows: (service, environment, route, ring, total, errors, fast), ``fast[t]`` counting the
+    events at most ``threshold_<t>`` ms long.
+    """
+    ring = " + ".join(f"(Start >= {{bound_{i}:DateTime('UTC')}})" for i in range(bounds))
+    if source == "raw":
+        fast = ", ".join(f"countIf(ceil_ms <= {{threshold_{t}:UInt32}})" for t in range(thresholds))
+        return _RAW_COUNTS.format(ring=ring, fast=f"[{fast}]" if fast else _NO_THRESHOLDS)
+    if source != "rollup":
         raise ValueError(f"unknown source {source!r}")
-    return _COUNTS.format(rows=rows)
+    branches = []
+    for resolution, count in (pieces or {}).items():
+        if count == 0:
+            continue
+        ranges = " OR ".join(
+            f"(Start >= {{{piece_param(resolution, i, 'lo')}:DateTime('UTC')}} "
+            f"AND Start < {{{piece_param(resolution, i, 'hi')}:DateTime('UTC')}})"
+            for i in range(count)
+        )
+        branches.append(_ROLLUP_BRANCH.format(table=ROLLUP_TABLES[resolution], pieces=ranges))
+    if not branches:
+        raise ValueError("no time range to read")
+    fast = ", ".join(f"sumIf(Total, Le <= {{threshold_{t}:UInt32}})" for t in range(thresholds))
+    return _ROLLUP_COUNTS.format(
+        ring=ring,
+        fast=f"[{fast}]" if fast else _NO_THRESHOLDS,
+        branches="\n    UNION ALL\n".join(branches),
+    )
 
 
 LAST_SEEN = f"""\

@@ -10,12 +10,21 @@ and the equivalence test) all read spans through these fragments, so they cannot
 * its environment is the resource's ``deployment.environment.name``, else the older
   ``deployment.environment``; its route is the span's ``http.route`` (empty when absent);
 * its latency is kept as the duration in whole milliseconds rounded *up*
-  (``ceil(Duration / 1e6)``). For an integer threshold T ms, ``Duration <= T·10⁶ ns`` holds
-  exactly when ``ceil(Duration / 10⁶) <= T``, so any whole-millisecond threshold is answered
-  exactly from the rollup, and a new threshold never needs a re-rollup.
+  (``ceil(Duration / 1e6)``): for an integer threshold T ms, ``Duration <= T·10⁶ ns`` holds
+  exactly when ``ceil(Duration / 10⁶) <= T``. The per-minute rollup keeps these exact values.
+  The latency rollups keep them rounded *up* to the latency grid (:data:`GRID`): every integer
+  up to 10 ms, then 12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90 and 100 times each power of ten
+  (100, 120, 150, 200, 250, 300, … 1000, 1200, …).
+  For a threshold T on the grid, ``grid(ceil_ms) <= T`` exactly when ``ceil_ms <= T``
+  (the grid value is the smallest grid point at or above ``ceil_ms``), so every threshold on
+  the grid is answered exactly by every rollup, and a new threshold never needs a re-rollup.
+  A threshold off the grid is rounded down to it (:func:`grid_floor`): spans between the two
+  count as slow, the conservative side.
 """
 
 from __future__ import annotations
+
+import bisect
 
 SERVER_SPAN = "SpanKind IN ('Server', 'SPAN_KIND_SERVER')"
 
@@ -37,3 +46,29 @@ ROUTE = "SpanAttributes['http.route']"
 CEIL_MS = "toUInt32(least(intDiv(Duration + 999999, 1000000), 4294967295))"
 
 MINUTE = "toStartOfMinute(toDateTime(Timestamp, 'UTC'))"
+
+
+def _grid() -> tuple[int, ...]:
+    points = list(range(0, 11))
+    for exponent in range(1, 9):
+        for mantissa in (1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10):
+            points.append(round(mantissa * 10**exponent))
+    return (*points, 2**32 - 1)
+
+
+GRID: tuple[int, ...] = _grid()
+"""Latency grid in ms: 0-10, then 12, 15, 20, 25, 30, 40 … 90, 100, 120, 150 … (and up)."""
+
+
+def grid_sql(ms: str) -> str:
+    """SQL rounding the UInt32 expression ``ms`` up to the latency grid."""
+    points = ", ".join(str(p) for p in GRID)
+    return f"toUInt32(arrayFirst(g -> g >= {ms}, [{points}]))"
+
+
+GRID_MS = grid_sql(CEIL_MS)
+
+
+def grid_floor(threshold_ms: float) -> int:
+    """The largest grid value not above ``threshold_ms``: the threshold the rollups answer."""
+    return GRID[bisect.bisect_right(GRID, threshold_ms) - 1]
