@@ -111,8 +111,8 @@ def bench_size(store: Store, total: int, targets: list[SloTarget], big: list[Slo
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     took = generate(store, total, now)
     rollup_rows = store.query(
-        "SELECT (SELECT count() FROM vigie_slo_minute), (SELECT count() FROM vigie_slo_hour), "
-        "(SELECT count() FROM vigie_slo_day)"
+        "SELECT (SELECT count() FROM vigie_slo_le_minute), "
+        "(SELECT count() FROM vigie_slo_le_hour), (SELECT count() FROM vigie_slo_le_day)"
     ).rows[0]
     print(f"\n== {total:,} spans ({took:.0f} s to generate)")
     print(f"rollup rows (minute, hour, day): {rollup_rows}")
