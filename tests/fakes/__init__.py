@@ -1,0 +1,1 @@
+"""Fake external services speaking real HTTP on loopback, for tests and benches."""
