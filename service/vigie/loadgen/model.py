@@ -260,7 +260,8 @@ def generate_request(app: App, start_ns: int, effects: Effects, rng: random.Rand
         )
     elif route.login and status == 401:
         email = f"{rng.choice(_PEOPLE)}@etsmtl.ca"
-        logs.append(LogShape(0, log_at, Severity.WARN, f"login failed for {email}", {}))
+        ip = f"142.137.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        logs.append(LogShape(0, log_at, Severity.WARN, f"login failed for {email} from {ip}", {}))
     elif route.info is not None and status < 400:
         logs.append(LogShape(0, log_at, Severity.INFO, route.info.format(**values), {}))
 
