@@ -1,0 +1,148 @@
+"""One incident cycle: an evaluation in; events written; notices handed to the delivery.
+
+:func:`run_cycle` is the glue between the pure stages, in this order:
+
+1. load the live incidents (open, or resolved recently enough to re-open) and their
+   notification log — two queries;
+2. decide the platform condition (:mod:`.inhibit`), the events of this evaluation
+   (:mod:`.state`) and the silence changes (:mod:`.silences`); write them — one insert;
+3. route every live incident (:mod:`.routing`), plan each channel's notices (:mod:`.grouping`),
+   build them (:mod:`.lines`), submit them to the delivery outbox, then record them in the
+   notification log — one insert.
+
+An evaluation not newer than the latest one already applied changes no state (a replay of the
+same instant, or a cycle re-run after a crash, writes no second set of events). A crash between
+submitting and recording notices recomputes the same keys next cycle; the outbox ignores them.
+``dry_run`` runs every stage and writes and sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from vigie.config import Config
+from vigie.config.clubs import Policy
+from vigie.incidents.grouping import Member, Planned, Timing, Told, plan
+from vigie.incidents.inhibit import PlatformCondition, inhibited_by, platform_condition
+from vigie.incidents.lines import Links, to_notice
+from vigie.incidents.model import PLATFORM_SLO, Event, Incident
+from vigie.incidents.routing import Route, route
+from vigie.incidents.silences import SilenceStore, silence_events
+from vigie.incidents.state import fold, signals, transition
+from vigie.incidents.store import IncidentStore
+from vigie.notify.notice import ADMINS, Notice, NoticeSink
+from vigie.slo.evaluator import Evaluation
+from vigie.store import Store
+
+
+@dataclass(frozen=True)
+class CycleOutcome:
+    at: datetime
+    events: tuple[Event, ...]  # written (or, in a dry run, that would be)
+    notices: tuple[Notice, ...]  # submitted (or that would be)
+    planned: tuple[Planned, ...]  # with the reason of each notice
+    platform: PlatformCondition
+    incidents: tuple[Incident, ...]  # live incidents after the cycle
+    skipped: str | None = None  # why no state change was decided
+    dry_run: bool = False
+    held: tuple[tuple[str, str, str], ...] = field(default=())  # (incident, channel, reason)
+
+
+def policy_of(config: Config) -> Callable[[str], Policy]:
+    """The policy of a club (its overrides applied); ``""`` or an unknown club: the global one."""
+    alerts = config.alerts
+
+    def of(club: str) -> Policy:
+        if club:
+            try:
+                return alerts.policy_for(club)
+            except KeyError:
+                pass
+        return alerts.policy
+
+    return of
+
+
+def live_since(config: Config, now: datetime) -> datetime:
+    """Resolved incidents still matter while they may re-open or have a resolve to announce."""
+    policies = [config.alerts.policy, *(config.alerts.policy_for(c.id) for c in config.clubs)]
+    keep = max(max(p.flap_reopen_within, 2 * p.group_interval) for p in policies)
+    return now - keep
+
+
+def run_cycle(
+    store: Store,
+    config: Config,
+    evaluation: Evaluation,
+    now: datetime,
+    *,
+    links: Links,
+    dry_run: bool = False,
+    delivery: NoticeSink | None = None,
+) -> CycleOutcome:
+    """Apply one evaluation to the incidents and notify. ``delivery`` None: plan only."""
+    istore = IncidentStore(store)
+    events, log = istore.load_live(live_since(config, now))
+    policy = policy_of(config)
+    platform = platform_condition(evaluation.statuses, config.alerts.policy.platform_incident_share)
+    before = fold(events)
+    applied = max((i.last_evaluation_at for i in before.values() if i.last_evaluation_at),
+                  default=None)  # fmt: skip
+    skipped = None
+    new: list[Event] = []
+    if applied is not None and evaluation.at <= applied:
+        skipped = f"evaluation at {evaluation.at} already applied (latest {applied})"
+    else:
+        new = transition(
+            before.values(), signals(evaluation.statuses, platform), policy, now, evaluation.at
+        )
+    after = fold([*events, *new])
+    new += silence_events(after.values(), SilenceStore(store).all(), now)
+    incidents = fold([*events, *new])
+    if not dry_run:
+        istore.append(new)
+    planned, routes, held = _plan(config, list(incidents.values()), log, now)
+    notices = [
+        to_notice(p, routes[(p.channel, p.incidents[0].id)], incidents.values(), links, now)
+        for p in planned
+    ]
+    if not dry_run and delivery is not None:
+        delivery.submit(notices)
+        istore.record_notices(planned, now)
+    return CycleOutcome(
+        at=evaluation.at,
+        events=tuple(new),
+        notices=tuple(notices),
+        planned=tuple(planned),
+        platform=platform,
+        incidents=tuple(sorted(incidents.values(), key=lambda i: i.id)),
+        skipped=skipped,
+        dry_run=dry_run,
+        held=tuple(held),
+    )
+
+
+def _plan(
+    config: Config, incidents: Sequence[Incident], log: Sequence[Told], now: datetime
+) -> tuple[list[Planned], dict[tuple[str, str], Route], list[tuple[str, str, str]]]:
+    alerts = config.alerts
+    platform = next((i for i in incidents if i.slo == PLATFORM_SLO and i.is_open), None)
+    members: dict[str, list[Member]] = {}
+    routes: dict[tuple[str, str], Route] = {}
+    held: list[tuple[str, str, str]] = []
+    for inc in incidents:
+        routing = route(inc, alerts, now)
+        held += [(inc.id, channel, why) for channel, why in routing.held]
+        inhibited = inhibited_by(inc, platform)
+        for r in routing.routes:
+            members.setdefault(r.channel, []).append(Member(inc, r, inhibited))
+            routes[(r.channel, inc.id)] = r
+    planned: list[Planned] = []
+    for channel in sorted(members):
+        p = alerts.policy if channel == ADMINS else alerts.policy_for(channel)
+        timing = Timing(p.group_wait, p.group_interval, p.repeat_interval)
+        told = [t for t in log if t.channel == channel]
+        planned += plan(channel, members[channel], told, timing, now)
+    return planned, routes, held
