@@ -1,0 +1,433 @@
+"""Every SQL text of the generated dashboards, in one place.
+
+Panel queries run in Grafana through the ClickHouse data source plugin, so they are written with
+its macros (``$__timeFilter(c)``, ``$__timeInterval(c)``, ``$__interval_s``, ``$__toTime``,
+``$__conditionalAll(cond, $var)``) and dashboard variables (``${env:singlequote}``), never bound
+parameters. Values taken from the config (app names, environments, routes) are written as SQL
+string literals through :func:`literal`; custom SLI expressions are the reviewed, checked
+expressions of the SLO files, as the SLO engine uses them.
+
+How a span becomes an SLI event comes from :mod:`vigie.slo.spans` (the fragments the rollups are
+built from), the alert windows and pairs from :mod:`vigie.slo.windows`, the thresholds and the
+verdict rules from :mod:`vigie.slo.decision` and :class:`vigie.slo.catalog.SloTarget`: the SLO
+state, burn rates and budget shown in Grafana are the engine's, computed in SQL from the
+per-minute rollup (the engine keeps no per-evaluation state in ClickHouse). Windows end at the
+start of the minute of the dashboard's end time (``$__toTime``), like an evaluation at that
+instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vigie.config.slo import CustomSli
+from vigie.slo.catalog import SloTarget
+from vigie.slo.decision import _TOLERANCE
+from vigie.slo.evaluator import DEFAULT_STALE_AFTER
+from vigie.slo.spans import ENVIRONMENT, IS_ERROR, MINUTE, ROUTE, SERVER_SPAN
+from vigie.slo.windows import PAIRS, PRESENCE_WINDOW, WINDOWS
+from vigie.store import tables
+from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
+
+END = "toStartOfMinute($__toTime)"
+"""The exclusive end of every SLO window: the start of the dashboard end time's minute."""
+
+# The engine looks this far back for a service's last span (vigie.slo.evaluator).
+_LAST_SEEN_LOOKBACK_S = int(max(WINDOWS.values()).total_seconds())
+
+ENV_FILTER = "$__conditionalAll({env} IN (${{env:singlequote}}), $env)"
+ROUTE_FILTER = "$__conditionalAll({route} IN (${{route:singlequote}}), $route)"
+
+
+def literal(value: str) -> str:
+    """A ClickHouse string literal: backslashes and quotes escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _number(value: float) -> str:
+    # repr round-trips: SQL gets the very float the Python engine compares with.
+    return repr(float(value))
+
+
+def _spans(app: str) -> str:
+    """Server spans of one app, filtered by the dashboard's environment and route variables."""
+    return (
+        f"ServiceName = {literal(app)} AND {SERVER_SPAN}\n"
+        f"  AND {ENV_FILTER.format(env=ENVIRONMENT)}\n"
+        f"  AND {ROUTE_FILTER.format(route=ROUTE)}"
+    )
+
+
+# Variables ------------------------------------------------------------------------------------
+
+
+def env_values(app: str) -> str:
+    return (
+        f"SELECT DISTINCT Environment FROM {ROLLUP}\n"
+        f"WHERE ServiceName = {literal(app)} AND $__timeFilter(Minute)\n"
+        "ORDER BY Environment"
+    )
+
+
+def route_values(app: str) -> str:
+    return (
+        f"SELECT DISTINCT Route FROM {ROLLUP}\n"
+        f"WHERE ServiceName = {literal(app)} AND $__timeFilter(Minute)\n"
+        f"  AND {ENV_FILTER.format(env='Environment')}\n"
+        "ORDER BY Route"
+    )
+
+
+# Traffic panels (raw server spans) ------------------------------------------------------------
+
+
+def request_rate(app: str) -> str:
+    return (
+        f"SELECT $__timeInterval(Timestamp) AS time, {ROUTE} AS route,\n"
+        "       count() / $__interval_s AS requests_per_s\n"
+        f"FROM {tables.TRACES}\n"
+        f"WHERE $__timeFilter(Timestamp) AND {_spans(app)}\n"
+        "GROUP BY time, route\nORDER BY time, route"
+    )
+
+
+def error_ratio(app: str) -> str:
+    return (
+        f"SELECT $__timeInterval(Timestamp) AS time, {ROUTE} AS route,\n"
+        f"       countIf({IS_ERROR}) / count() AS error_ratio\n"
+        f"FROM {tables.TRACES}\n"
+        f"WHERE $__timeFilter(Timestamp) AND {_spans(app)}\n"
+        "GROUP BY time, route\nORDER BY time, route"
+    )
+
+
+# Exact quantiles with linear interpolation (numpy's default), in milliseconds.
+_QUANTILES = "quantilesExactInclusive(0.5, 0.95, 0.99)(Duration / 1e6)"
+
+
+def latency(app: str) -> str:
+    return (
+        "SELECT time, q[1] AS p50_ms, q[2] AS p95_ms, q[3] AS p99_ms\n"
+        f"FROM (\n    SELECT $__timeInterval(Timestamp) AS time, {_QUANTILES} AS q\n"
+        f"    FROM {tables.TRACES}\n"
+        f"    WHERE $__timeFilter(Timestamp) AND {_spans(app)}\n"
+        "    GROUP BY time\n)\nORDER BY time"
+    )
+
+
+def routes_table(app: str) -> str:
+    return (
+        "SELECT route, requests, error_ratio, q[1] AS p50_ms, q[2] AS p95_ms, q[3] AS p99_ms\n"
+        f"FROM (\n    SELECT {ROUTE} AS route, count() AS requests,\n"
+        f"           countIf({IS_ERROR}) / count() AS error_ratio, {_QUANTILES} AS q\n"
+        f"    FROM {tables.TRACES}\n"
+        f"    WHERE $__timeFilter(Timestamp) AND {_spans(app)}\n"
+        "    GROUP BY route\n)\nORDER BY requests DESC, route"
+    )
+
+
+def error_logs(app: str) -> str:
+    """ERROR and FATAL records (SeverityNumber 17+); the route variable keeps the records of
+    traces whose server span has one of the selected routes."""
+    route_traces = (
+        f"TraceId IN (SELECT TraceId FROM {tables.TRACES} WHERE $__timeFilter(Timestamp)"
+        f" AND ServiceName = {literal(app)} AND {SERVER_SPAN}"
+        f" AND {ROUTE} IN (${{route:singlequote}}))"
+    )
+    return (
+        "SELECT Timestamp AS timestamp, Body AS body, SeverityText AS level,\n"
+        "       ServiceName, TraceId, SpanId\n"
+        f"FROM {tables.LOGS}\n"
+        f"WHERE $__timeFilter(Timestamp) AND ServiceName = {literal(app)}"
+        " AND SeverityNumber >= 17\n"
+        f"  AND {ENV_FILTER.format(env=ENVIRONMENT)}\n"
+        f"  AND $__conditionalAll({route_traces}, $route)\n"
+        "ORDER BY Timestamp DESC\nLIMIT 200"
+    )
+
+
+def slow_traces(app: str) -> str:
+    """The slowest and the failed server spans; their TraceId column gets the plugin's links
+    into the trace view (it adds them to any frame with a TraceId field)."""
+    return (
+        "SELECT Timestamp AS time, TraceId, SpanName AS operation, "
+        f"{ROUTE} AS route,\n"
+        "       Duration / 1e6 AS duration_ms, StatusCode AS status,\n"
+        f"       {IS_ERROR} AS failed\n"
+        f"FROM {tables.TRACES}\n"
+        f"WHERE $__timeFilter(Timestamp) AND {_spans(app)}\n"
+        "ORDER BY failed DESC, Duration DESC, time DESC\nLIMIT 50"
+    )
+
+
+# SLO panels (per-minute rollup, or the custom SLI's source) ------------------------------------
+
+
+def _slo_where(target: SloTarget, environment: str) -> str:
+    parts = [f"ServiceName = {literal(target.app)}"]
+    if target.environment is not None:
+        parts.append(f"{environment} = {literal(target.environment)}")
+    routes = target.slo.routes
+    if routes is not None and routes.include:
+        parts.append(f"Route IN ({', '.join(literal(r) for r in routes.include)})")
+    if routes is not None and routes.exclude:
+        parts.append(f"Route NOT IN ({', '.join(literal(r) for r in routes.exclude)})")
+    return " AND ".join(parts)
+
+
+def _good_total(target: SloTarget) -> tuple[str, str]:
+    """Aggregates of good and all events over rows of the SLO's source table."""
+    custom = target.custom
+    if custom is not None:
+        return f"toFloat64({custom.good})", f"toFloat64({custom.total})"
+    if target.threshold_ms is None:
+        return "toFloat64(sum(Total) - sum(Errors))", "toFloat64(sum(Total))"
+    fast = (
+        f"arraySum(mapValues(mapFilter((k, v) -> k <= {int(target.threshold_ms)}, LatencyMs)))"
+    )
+    return f"toFloat64(sum({fast}))", "toFloat64(sum(Total))"
+
+
+def _source(target: SloTarget) -> tuple[str, str, str, str]:
+    """(table, minute expression, environment expression, time column) of the SLO's events."""
+    custom = target.custom
+    if isinstance(custom, CustomSli) and custom.source == "raw":
+        return tables.TRACES, MINUTE, ENVIRONMENT, "Timestamp"
+    return ROLLUP, "Minute", "Environment", "Minute"
+
+
+def sli_series(target: SloTarget) -> str:
+    """SLI per time bucket of the dashboard range, and the objective as a ratio."""
+    table, minute, environment, time = _source(target)
+    good, total = _good_total(target)
+    return (
+        f"SELECT $__timeInterval({minute}) AS time, {good} / {total} AS sli,\n"
+        f"       {_number(round(target.slo.objective / 100, 12))} AS objective\n"
+        f"FROM {table}\n"
+        f"WHERE $__timeFilter({time}) AND {_slo_where(target, environment)}\n"
+        "GROUP BY time\nORDER BY time"
+    )
+
+
+def _labels(target: SloTarget) -> list[tuple[str, int]]:
+    """(column suffix, seconds) of every alert window, then the SLO's period."""
+    spans = [(label, int(span.total_seconds())) for label, span in WINDOWS.items()]
+    return [*spans, ("period", int(target.slo.window_timedelta.total_seconds()))]
+
+
+def _window_counts(target: SloTarget) -> str:
+    """One row: ``t_<label>`` and ``b_<label>`` (events and bad events) for every window."""
+    labels = _labels(target)
+    seconds = ", ".join(str(s) for _, s in labels)
+    longest = max(s for _, s in labels)
+    table, minute, environment, time = _source(target)
+    good, total = _good_total(target)
+    rows = (
+        f"SELECT w, {total} AS total, greatest({total} - {good}, 0) AS bad\n"
+        f"    FROM {table}\n"
+        f"    ARRAY JOIN arrayFilter(i -> {minute} >= {END} - toIntervalSecond([{seconds}][i]),"
+        f" range(1, {len(labels) + 1})) AS w\n"
+        f"    WHERE {_slo_where(target, environment)}\n"
+        f"      AND {time} >= {END} - toIntervalSecond({longest}) AND {time} < {END}\n"
+        "    GROUP BY w"
+    )
+    sums = ",\n       ".join(
+        f"sumIf(total, w = {i}) AS t_{label}, sumIf(bad, w = {i}) AS b_{label}"
+        for i, (label, _) in enumerate(labels, start=1)
+    )
+    return f"SELECT {sums}\nFROM (\n    {rows}\n)"
+
+
+def _burn(label: str, budget: float) -> str:
+    return f"if(t_{label} > 0, b_{label} / t_{label} / {_number(budget)}, NULL)"
+
+
+def _pair_columns(target: SloTarget) -> tuple[list[str], dict[str, tuple[str, str, str]]]:
+    """Per pair: (burning, fired, low traffic) conditions, as :func:`vigie.slo.decision.decide`
+    judges them; and the select list of burn rates they use."""
+    policy = target.policy
+    columns = [f"{_burn(label, policy.budget)} AS burn_{label}" for label in WINDOWS]
+    verdicts = {}
+    for pair in PAIRS:
+        bar = _number(pair.factor(policy.period) * (1 - _TOLERANCE))
+        burning = (
+            f"(t_{pair.long} > 0 AND t_{pair.short} > 0"
+            f" AND burn_{pair.long} >= {bar} AND burn_{pair.short} >= {bar})"
+        )
+        enabled = policy.page if pair.severity == "page" else policy.ticket
+        thick = f"t_{pair.long} >= {int(policy.min_events)}"
+        fired = f"({burning} AND {thick})" if enabled else "0"
+        thin = f"({burning} AND NOT ({thick}))" if enabled else "0"
+        verdicts[pair.name] = (burning, fired, thin)
+    return columns, verdicts
+
+
+def _budget_left(target: SloTarget) -> str:
+    budget = _number(target.policy.budget)
+    return f"if(t_period > 0, 1 - b_period / ({budget} * t_period), NULL)"
+
+
+def budget_remaining(target: SloTarget) -> str:
+    """Share of the error budget left over the SLO's period (negative when overspent)."""
+    return (
+        f"SELECT {_budget_left(target)} AS budget_remaining\n"
+        f"FROM (\n{_window_counts(target)}\n)"
+    )
+
+
+def burn_rates(target: SloTarget) -> str:
+    """One row per alert pair: both burn rates, the threshold for this SLO's period, and the
+    pair's verdict (firing, low_traffic, disabled or ok)."""
+    columns, verdicts = _pair_columns(target)
+    policy = target.policy
+    rows = []
+    for pair in PAIRS:
+        burning, fired, thin = verdicts[pair.name]
+        status = f"multiIf({fired}, 'firing', {thin}, 'low_traffic', {burning}, 'disabled', 'ok')"
+        rows.append(
+            f"tuple({literal(pair.name)}, {literal(pair.long)}, burn_{pair.long}, "
+            f"{literal(pair.short)}, burn_{pair.short}, "
+            f"{_number(pair.factor(policy.period))}, {status})"
+        )
+    return (
+        "SELECT p.1 AS pair, p.2 AS long_window, p.3 AS long_burn, p.4 AS short_window,\n"
+        "       p.5 AS short_burn, p.6 AS threshold, p.7 AS status\n"
+        "FROM (\n"
+        f"    SELECT arrayJoin([{', '.join(rows)}]) AS p\n"
+        f"    FROM (SELECT *, {', '.join(columns)} FROM (\n{_window_counts(target)}\n))\n"
+        ")"
+    )
+
+
+def _last_seen(target: SloTarget) -> str:
+    where = f"ServiceName = {literal(target.app)}"
+    if target.environment is not None:
+        where += f" AND Environment = {literal(target.environment)}"
+    return (
+        f"(SELECT max(Minute) FROM {ACTIVITY} WHERE {where}"
+        f" AND Minute >= {END} - toIntervalSecond({_LAST_SEEN_LOOKBACK_S})"
+        " AND Minute <= $__toTime)"
+    )
+
+
+def slo_state_branch(target: SloTarget, dashboard_uid: str) -> str:
+    """One row for one SLO: club, app, SLO, state and reason code, budget left, worst burn."""
+    columns, verdicts = _pair_columns(target)
+    stale = int(DEFAULT_STALE_AFTER.total_seconds())
+    pages = " OR ".join(verdicts[p.name][1] for p in PAIRS if p.severity == "page")
+    tickets = " OR ".join(verdicts[p.name][1] for p in PAIRS if p.severity == "ticket")
+    thin = " OR ".join(verdicts[p.name][2] for p in PAIRS)
+    state = (
+        "multiIf(toUnixTimestamp(last_seen) = 0, 'no_data',\n"
+        f"        dateDiff('second', last_seen, $__toTime) > {stale}, 'no_data',\n"
+        f"        t_{PRESENCE_WINDOW} <= 0, 'no_data',\n"
+        f"        {pages}, 'page',\n        {thin}, 'low_traffic',\n"
+        f"        {tickets}, 'ticket', 'ok')"
+    )
+    worst = ", ".join(f"ifNull(burn_{label}, 0)" for label in WINDOWS)
+    return (
+        f"SELECT {literal(target.club)} AS club, {literal(target.app)} AS app,\n"
+        f"       {literal(target.name)} AS slo, {literal(target.environment or '')} AS environment,"
+        f"\n       {state} AS state,\n"
+        f"       {_budget_left(target)} AS budget_remaining,\n"
+        f"       greatest({worst}) AS worst_burn, {literal(dashboard_uid)} AS uid\n"
+        f"FROM (SELECT *, {', '.join(columns)}, {_last_seen(target)} AS last_seen FROM (\n"
+        f"{_window_counts(target)}\n))"
+    )
+
+
+STATE_RANK = {"page": 0, "no_data": 1, "low_traffic": 2, "ticket": 3, "ok": 4}
+"""Overview order: what needs attention first."""
+
+
+def slo_states(branches: Sequence[str]) -> str:
+    """Every SLO's state (see :func:`slo_state_branch`), worst first."""
+    rank = "[" + ", ".join(literal(s) for s in STATE_RANK) + "]"
+    return (
+        "SELECT club, app, slo, environment, state, budget_remaining, worst_burn, uid\n"
+        "FROM (\n" + "\nUNION ALL\n".join(branches) + "\n)\n"
+        f"ORDER BY indexOf({rank}, state), budget_remaining, club, app, slo"
+    )
+
+
+# Pipeline panels --------------------------------------------------------------------------------
+
+# The activity rollup has one row per minute: buckets are never finer than that.
+_ACTIVITY_STEP = "greatest($__interval_s, 60)"
+
+
+def spans_ingested() -> str:
+    return (
+        f"SELECT toStartOfInterval(Minute, toIntervalSecond({_ACTIVITY_STEP})) AS time,\n"
+        f"       ServiceName AS service, sum(Spans) / {_ACTIVITY_STEP} AS spans_per_s\n"
+        f"FROM {ACTIVITY}\nWHERE $__timeFilter(Minute)\n"
+        "GROUP BY time, service\nORDER BY time, service"
+    )
+
+
+def logs_ingested() -> str:
+    return (
+        "SELECT $__timeInterval(Timestamp) AS time, ServiceName AS service,\n"
+        "       count() / $__interval_s AS records_per_s\n"
+        f"FROM {tables.LOGS}\nWHERE $__timeFilter(Timestamp)\n"
+        "GROUP BY time, service\nORDER BY time, service"
+    )
+
+
+def ingest_freshness() -> str:
+    """Per service: the newest span and how long before the range's end it started (spans are
+    written after they end, so this is ingest lag plus span duration plus batching)."""
+    return (
+        "SELECT ServiceName AS service, max(Timestamp) AS last_span,\n"
+        "       dateDiff('second', max(Timestamp), $__toTime) AS lag_s, count() AS spans\n"
+        f"FROM {tables.TRACES}\nWHERE $__timeFilter(Timestamp)\n"
+        "GROUP BY service\nORDER BY lag_s DESC, service"
+    )
+
+
+EVALUATION_METRICS = ("vigie.slo.cycle.duration", "vigie.slo.cycle.lag")
+"""Histograms the SLO evaluator records (vigie.slo.evaluator), exported by Vigie's own
+telemetry (VIGIE_SELF_TELEMETRY_ENDPOINT) through a collector into ``otel_metrics_histogram``."""
+
+
+def evaluation_timing() -> str:
+    """Mean cycle duration and start lag per bucket, from cumulative histogram points: each
+    point minus the previous one of the same series (same StartTimeUnix) is what was recorded
+    between two exports; the first point of a series in the range only serves as a base."""
+    names = ", ".join(literal(n) for n in EVALUATION_METRICS)
+    return (
+        "SELECT $__timeInterval(TimeUnix) AS time, MetricName AS metric,\n"
+        "       sum(d_sum) / sum(d_count) AS mean_s\n"
+        "FROM (\n"
+        "    SELECT TimeUnix, MetricName,\n"
+        "           Sum - lagInFrame(Sum) OVER w AS d_sum,\n"
+        "           toInt64(Count) - toInt64(lagInFrame(Count) OVER w) AS d_count,\n"
+        "           row_number() OVER w AS n\n"
+        f"    FROM {tables.METRICS_HISTOGRAM}\n"
+        f"    WHERE $__timeFilter(TimeUnix) AND ServiceName = 'vigie' AND MetricName IN ({names})\n"
+        "      AND AggregationTemporality = 2\n"
+        "    WINDOW w AS (PARTITION BY MetricName, toString(Attributes), StartTimeUnix\n"
+        "                 ORDER BY TimeUnix ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)\n"
+        ")\n"
+        "WHERE n > 1 AND d_count > 0\n"
+        "GROUP BY time, metric\nORDER BY time, metric"
+    )
+
+
+def silent_apps(apps: Sequence[tuple[str, str]]) -> str:
+    """Configured apps (club, app) without any span in the range, with their last span minute
+    within the activity rollup's retention (empty when older)."""
+    pairs = ", ".join(f"({literal(club)}, {literal(app)})" for club, app in apps)
+    return (
+        "SELECT configured.club AS club, configured.app AS app,\n"
+        "       nullIf(seen.last_minute, toDateTime(0, 'UTC')) AS last_seen\n"
+        f"FROM (SELECT c.1 AS club, c.2 AS app FROM (SELECT arrayJoin([{pairs}]) AS c))"
+        " AS configured\n"
+        "LEFT JOIN (\n"
+        f"    SELECT ServiceName, max(Minute) AS last_minute FROM {ACTIVITY}\n"
+        "    WHERE Minute <= $__toTime GROUP BY ServiceName\n"
+        ") AS seen ON seen.ServiceName = configured.app\n"
+        f"WHERE configured.app NOT IN (SELECT ServiceName FROM {ACTIVITY}"
+        " WHERE $__timeFilter(Minute))\n"
+        "ORDER BY club, app"
+    )

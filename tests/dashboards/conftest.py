@@ -1,0 +1,132 @@
+"""One migrated database per test session, seeded once with deterministic telemetry.
+
+* ``site-web`` and ``api-concours``: three hours of the load generator's requests (spans and
+  logs through the OTLP converters), with an outage of site-web in the last 40 minutes (pages);
+* ``site-web`` in ``staging``: synthetic spans, half failing (the ``env`` filter must drop them);
+* ``forge``: repository API calls, one in three failing (its custom raw SLI, ticket only);
+* ``wiki``: a trickle of failures (below ``min_events``: low traffic);
+* ``portail``: nothing (no data);
+* Vigie's own cycle duration and lag histograms, three cumulative exports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
+
+from vigie.config import Config, load_config
+from vigie.ingest.logs import convert_logs
+from vigie.ingest.metrics import convert_metrics
+from vigie.ingest.rows import ConvertResult, NoScrub
+from vigie.ingest.traces import convert_traces
+from vigie.loadgen.catalog import SAMPLE_APPS
+from vigie.loadgen.otlp import encode_logs, encode_traces
+from vigie.loadgen.scenarios import Scenario
+from vigie.loadgen.traffic import request_stream
+from vigie.settings import load_settings
+from vigie.slo.synthetic import insert_traffic
+from vigie.store import Store, connect
+from vigie.store.migrations import migrate
+
+REPO = Path(__file__).resolve().parents[2]
+END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+START = END - timedelta(hours=3)
+OUTAGE_START = END - timedelta(minutes=40)
+_NS = 1_000_000_000
+
+# (at, count, sum) of each cumulative export of the two evaluator histograms.
+CYCLE_EXPORTS = {
+    "vigie.slo.cycle.duration": ((END - timedelta(minutes=50), 4, 0.8),
+                                 (END - timedelta(minutes=49), 6, 1.4),
+                                 (END - timedelta(minutes=48), 9, 1.7)),
+    "vigie.slo.cycle.lag": ((END - timedelta(minutes=50), 4, 0.02),
+                            (END - timedelta(minutes=49), 6, 0.06),
+                            (END - timedelta(minutes=48), 9, 0.09)),
+}
+CYCLE_START = END - timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    store: Store
+    config: Config
+
+
+def _insert(store: Store, result: ConvertResult) -> None:
+    assert result.rejected == 0, result.error_message
+    for batch in result.batches:
+        store.insert(batch.table, batch.columns, batch.data, column_oriented=True)
+
+
+def _histograms() -> ExportMetricsServiceRequest:
+    request = ExportMetricsServiceRequest()
+    rm = request.resource_metrics.add()
+    service = KeyValue(key="service.name", value=AnyValue(string_value="vigie"))
+    rm.resource.attributes.append(service)
+    scope = rm.scope_metrics.add()
+    scope.scope.name = "vigie"
+    for name, exports in CYCLE_EXPORTS.items():
+        points = [
+            pb.HistogramDataPoint(
+                start_time_unix_nano=int(CYCLE_START.timestamp()) * _NS,
+                time_unix_nano=int(at.timestamp()) * _NS,
+                count=count,
+                sum=total,
+                bucket_counts=[count, 0],
+                explicit_bounds=[10.0],
+            )
+            for at, count, total in exports
+        ]
+        scope.metrics.append(pb.Metric(name=name, unit="s", histogram=pb.Histogram(
+            data_points=points,
+            aggregation_temporality=pb.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE,
+        )))
+    return request
+
+
+def _seed(store: Store) -> None:
+    apps = tuple(a for a in SAMPLE_APPS if a.name in ("site-web", "api-concours"))
+    outage = Scenario("outage", "algoets/site-web", int(OUTAGE_START.timestamp()) * _NS,
+                      int(END.timestamp()) * _NS, share=0.5)
+    requests = list(request_stream(apps, int(START.timestamp()) * _NS,
+                                   int(END.timestamp()) * _NS, 1.5, (outage,), seed=6))
+    _insert(store, convert_traces(encode_traces(requests), NoScrub()))
+    _insert(store, convert_logs(encode_logs(requests), NoScrub()))
+    synthetic: list[dict[str, Any]] = [
+        {"service": "site-web", "environment": "staging", "route": "/", "per_minute": 6,
+         "error_every": 2, "start": START, "duration": timedelta(hours=3)},
+        {"service": "forge", "route": "/api/v1/repos/{owner}/{repo}", "per_minute": 20,
+         "error_every": 3, "start": START, "duration": timedelta(hours=3)},
+        {"service": "forge", "route": "/explore", "per_minute": 10, "error_every": 0,
+         "start": START, "duration": timedelta(hours=3)},
+        {"service": "wiki", "route": "/wiki/{page}", "per_minute": 0.5, "error_every": 2,
+         "start": END - timedelta(minutes=50), "duration": timedelta(minutes=50),
+         "duration_ms": 1500.0},
+    ]
+    for spec in synthetic:
+        insert_traffic(store, **spec)
+    _insert(store, convert_metrics(_histograms(), NoScrub()))
+
+
+@pytest.fixture(scope="session")
+def seeded(chdb_dir: Path) -> Iterator[Seeded]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VIGIE_CLICKHOUSE_DSN", f"chdb://{chdb_dir}")
+        patch.setenv("VIGIE_CLICKHOUSE_DATABASE", f"dash{os.getpid()}")
+        settings = load_settings()
+    store = connect(settings)
+    migrate(store, settings)
+    _seed(store)
+    yield Seeded(store, load_config(REPO))
+    store.command(f"DROP DATABASE IF EXISTS `{store.database}`")
