@@ -33,11 +33,14 @@ USERS_MAX = 100  # allowed_mentions.users
 ELLIPSIS = "…"
 ZWSP = "\u200b"
 
-# Characters with a meaning in Discord markdown; a backslash before each makes it literal.
-# `<` starts mentions, channels, custom emojis and timestamps; `:` is handled below.
-_SPECIALS = re.compile(r"([\\*_~|`>#\-\[\]()<:])")
+# Characters with a meaning anywhere in Discord markdown; a backslash makes each literal.
+# `<` starts mentions, channels, custom emojis and timestamps. (`:emoji:` shortcodes are a
+# client-side convenience: the API sends them as typed.)
+_SPECIALS = re.compile(r"([\\*_~|`\[\]()<])")
+# Meaningful only at the start of a line (headings, lists, quotes); the text is one line.
+_LINE_START = re.compile(r"^(?:([#>+-])|(\d+)\.)")
 _WHITESPACE = re.compile(r"\s+")
-_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(\\?)//")
+_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*)://")
 
 
 def escape(text: str) -> str:
@@ -47,6 +50,7 @@ def escape(text: str) -> str:
     # Break "scheme://" first (on the raw text), then escape: "http:\u200b//" is not a link.
     flat = _URL_SCHEME.sub(lambda m: f"{m.group(1)}:{ZWSP}//", flat)
     flat = _SPECIALS.sub(r"\\\1", flat)
+    flat = _LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\.", flat)
     return flat.replace("@", "@" + ZWSP)
 
 

@@ -223,7 +223,7 @@ def _embed(
     else:
         state = t("state_open", severity=severity)
     burn = (
-        t("burn", burn=t.number(line.burn_rate), window=md.escape(t.window(line.burn_window)))
+        t("burn", burn=t.number(line.burn_rate), window=t.window(md.escape(line.burn_window)))
         if line.burn_rate is not None and line.burn_window
         else t("none")
     )
@@ -235,7 +235,7 @@ def _embed(
     fields = [
         (
             t("field_slo"),
-            f"{md.escape(line.slo)} — {md.escape(t.objective(line.objective, line.window))}",
+            f"{md.escape(line.slo)} — {t.objective(line.objective, md.escape(line.window))}",
         ),
         (t("field_burn"), burn),
         (t("field_budget"), budget),
