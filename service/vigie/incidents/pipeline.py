@@ -103,7 +103,7 @@ def run_cycle(
     incidents = fold([*events, *new])
     if not dry_run:
         istore.append(new)
-    planned, routes, held = _plan(config, list(incidents.values()), log, now)
+    planned, routes, held = plan_notices(config, list(incidents.values()), log, now)
     notices = [
         to_notice(p, routes[(p.channel, p.incidents[0].id)], incidents.values(), links, now)
         for p in planned
@@ -124,9 +124,12 @@ def run_cycle(
     )
 
 
-def _plan(
+def plan_notices(
     config: Config, incidents: Sequence[Incident], log: Sequence[Told], now: datetime
 ) -> tuple[list[Planned], dict[tuple[str, str], Route], list[tuple[str, str, str]]]:
+    """Every channel's notices at ``now`` (pure): routes each incident, marks those the open
+    platform incident covers, and plans per channel with the channel's timings. Also returns
+    the route of each (channel, incident) and why incidents were kept from channels."""
     alerts = config.alerts
     platform = next((i for i in incidents if i.slo == PLATFORM_SLO and i.is_open), None)
     members: dict[str, list[Member]] = {}

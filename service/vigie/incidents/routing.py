@@ -68,7 +68,8 @@ def _club_route(
         return ((club.id, f"{severity} not in captain_severities"),), None
     if severity == "ticket" and policy.quiet_hours and policy.quiet_hours.contains(now):
         hours = policy.quiet_hours
-        return ((club.id, f"quiet hours {hours.start}-{hours.end}: tickets wait"),), None
+        span = f"{hours.start:%H:%M}-{hours.end:%H:%M} {hours.timezone}"
+        return ((club.id, f"quiet hours {span}: tickets wait"),), None
     mention = severity in policy.mention_captains_on
     mentions = tuple(club.captains) if mention else ()
     why = f"{severity} to the club's captains" + (" with mentions" if mentions else "")

@@ -1,0 +1,97 @@
+"""Plain-data builders shared by the incident tests: clubs, SLO targets, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from vigie.config import AlertsConfig, Config
+from vigie.config.slo import Slo
+from vigie.incidents.inhibit import platform_condition
+from vigie.incidents.model import Event, Incident
+from vigie.incidents.state import fold, signals, transition
+from vigie.slo.catalog import SloTarget
+from vigie.slo.decision import Decision, PairVerdict
+from vigie.slo.evaluator import Evaluation, SloStatus
+from vigie.slo.windows import PAIRS
+
+T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 10:00 in Montréal: outside quiet hours
+CAPTAINS = {
+    "alpha": "100000000000000001",
+    "beta": "100000000000000002",
+    "gamma": "100000000000000003",
+}
+ADMIN_USER = "300000000000000001"
+
+
+def alerts(policy: Mapping[str, Any] | None = None, **clubs: Mapping[str, Any]) -> AlertsConfig:
+    """Three clubs (alpha fr, beta fr, gamma en), each with one captain; overrides per club."""
+    return AlertsConfig.model_validate(
+        {
+            "admins": {"webhook": {"env": "VIGIE_TEST_ADMIN"}, "users": [ADMIN_USER]},
+            "policy": dict(policy or {}),
+            "clubs": [
+                {
+                    "id": cid,
+                    "name": cid.title(),
+                    "locale": "en" if cid == "gamma" else "fr",
+                    "webhook": {"env": f"VIGIE_TEST_{cid.upper()}"},
+                    "captains": [captain],
+                    **clubs.get(cid, {}),
+                }
+                for cid, captain in CAPTAINS.items()
+            ],
+        }
+    )
+
+
+def config(alerts_config: AlertsConfig | None = None) -> Config:
+    return Config(alerts_config or alerts(), ())
+
+
+def target(
+    club: str, app: str, slo: str = "availability", environment: str | None = None
+) -> SloTarget:
+    model = Slo.model_validate({"name": slo, "objective": 99.9, "sli": {"kind": "availability"}})
+    return SloTarget(club=club, app=app, environment=environment, slo=model)
+
+
+def decision(state: str) -> Decision:
+    """A verdict in ``state``; a firing one has its pair fired with burn rates over the factor."""
+    verdicts = []
+    for pair in PAIRS:
+        factor = pair.factor(timedelta(days=30))
+        fired = state == pair.severity
+        burn = factor * 2 if fired else 0.1
+        verdicts.append(PairVerdict(pair, factor, burn, burn, fired))
+    burns = {w: 0.1 for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")}
+    for v in verdicts:
+        if v.fired:
+            burns[v.pair.long] = burns[v.pair.short] = v.long_burn
+    return Decision(state, f"{state} verdict", burns, 0.5, 10_000, 100, tuple(verdicts))  # type: ignore[arg-type]
+
+
+def status(t: SloTarget, state: str, at: datetime) -> SloStatus:
+    return SloStatus(t, at, decision(state), at - timedelta(seconds=30))
+
+
+def evaluation(at: datetime, states: Mapping[SloTarget, str]) -> Evaluation:
+    return Evaluation(at, tuple(status(t, s, at) for t, s in states.items()), 0.0)
+
+
+def replay(
+    steps: Iterable[tuple[datetime, Mapping[SloTarget, str]]],
+    alerts_config: AlertsConfig | None = None,
+) -> tuple[list[Event], dict[str, Incident]]:
+    """The events of a sequence of evaluations, through the pure stages only."""
+    cfg = alerts_config or alerts()
+    events: list[Event] = []
+    for at, states in steps:
+        ev = evaluation(at, states)
+        platform = platform_condition(ev.statuses, cfg.policy.platform_incident_share)
+        sig = signals(ev.statuses, platform)
+        events += transition(
+            fold(events).values(), sig, lambda c: cfg.policy_for(c) if c else cfg.policy, at, at
+        )
+    return events, fold(events)
