@@ -1,0 +1,127 @@
+"""The overview and pipeline queries, expanded like Grafana does and run on the real engine."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tests.dashboards.conftest import CYCLE_EXPORTS, END, START, Seeded
+from tests.dashboards.macros import TimeRange
+from tests.dashboards.spans import bucket, in_range, read_spans, run
+
+from vigie.dashboards.app import Built, dashboard_uid
+from vigie.dashboards.build import dashboards
+from vigie.slo.catalog import targets_from_files
+from vigie.slo.evaluator import evaluate
+from vigie.store import tables
+
+PROVES = ("slo_states", "spans_ingested", "logs_ingested", "ingest_freshness", "silent_apps",
+          "evaluation_timing")
+
+TIME = TimeRange(START, END, timedelta(minutes=5))
+
+
+def _sql(seeded: Seeded, path: str, key: str) -> str:
+    built: Built = next(b for b in dashboards(seeded.config) if b.path == path)
+    sql = next(p.sql for p in built.panels if p.key == key)
+    assert sql is not None
+    return sql
+
+
+def test_overview_states_equal_the_engine(seeded: Seeded) -> None:
+    targets = targets_from_files(seeded.config.slo_files)
+    statuses = evaluate(seeded.store, targets, END).statuses
+    rows = run(seeded.store, _sql(seeded, "admin/overview.json", "slo_states"), TIME, {})
+    got = {(r["club"], r["app"], r["slo"]): r for r in rows}
+    assert len(rows) == len(statuses) == len(got)
+    for status in statuses:
+        t, d = status.target, status.decision
+        row = got[(t.club, t.app, t.name)]
+        assert row["state"] == d.state, (t.key, d.reason)
+        if d.budget_remaining is None:
+            assert row["budget_remaining"] is None
+        else:
+            assert row["budget_remaining"] == pytest.approx(d.budget_remaining, rel=1e-12)
+        burns = [b for b in d.burn_rates.values() if b is not None]
+        assert row["worst_burn"] == pytest.approx(max(burns, default=0.0), rel=1e-12)
+        assert row["uid"] == dashboard_uid(t.club, t.app)
+    # Worst first: pages before no data before low traffic before tickets before ok.
+    order = ["page", "no_data", "low_traffic", "ticket", "ok"]
+    ranks = [order.index(r["state"]) for r in rows]
+    assert ranks == sorted(ranks)
+    assert {"page", "no_data", "low_traffic", "ticket", "ok"} <= {r["state"] for r in rows}
+
+
+def test_overview_state_follows_the_end_of_the_range(seeded: Seeded) -> None:
+    """Before the outage, site-web's availability was fine; hours after the last span, every
+    SLO reports no data (the engine's staleness rule)."""
+    sql = _sql(seeded, "admin/overview.json", "slo_states")
+    targets = targets_from_files(seeded.config.slo_files)
+    for at in (END - timedelta(minutes=45), END + timedelta(hours=2)):
+        statuses = evaluate(seeded.store, targets, at).statuses
+        rows = run(seeded.store, sql, TimeRange(at - timedelta(hours=1), at, TIME.interval), {})
+        got = {(r["club"], r["app"], r["slo"]): r["state"] for r in rows}
+        assert got == {(s.target.club, s.target.app, s.target.name): s.decision.state
+                       for s in statuses}
+    assert set(got.values()) == {"no_data"}
+
+
+def test_ingestion_rates(seeded: Seeded) -> None:
+    spans = read_spans(seeded.store)
+    step = max(TIME.interval_s, 60)
+    expected = Counter((bucket(int(s.seconds) // 60 * 60, step), s.service) for s in spans
+                       if in_range(int(s.seconds) // 60 * 60, TIME))
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "spans_ingested"), TIME, {})
+    assert {(r["time"], r["service"]): r["spans_per_s"] for r in rows} == pytest.approx(
+        {key: count / step for key, count in expected.items()})
+    logs = seeded.store.query(
+        f"SELECT toUnixTimestamp64Nano(Timestamp), ServiceName FROM {tables.LOGS}").rows
+    log_counts = Counter((bucket(ns / 1e9, TIME.interval_s), service) for ns, service in logs
+                         if in_range(ns / 1e9, TIME))
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "logs_ingested"), TIME, {})
+    assert log_counts
+    assert {(r["time"], r["service"]): r["records_per_s"] for r in rows} == pytest.approx(
+        {key: count / TIME.interval_s for key, count in log_counts.items()})
+
+
+def test_freshness_per_service(seeded: Seeded) -> None:
+    spans = read_spans(seeded.store)
+    newest: dict[str, int] = {}
+    for s in spans:
+        if in_range(s.seconds, TIME):
+            newest[s.service] = max(newest.get(s.service, 0), s.ns)
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "ingest_freshness"), TIME, {})
+    assert {r["service"] for r in rows} == set(newest)
+    for r in rows:
+        last = datetime.fromtimestamp(newest[r["service"]] // 10**9, UTC)
+        assert r["last_span"].replace(microsecond=0) == last.replace(tzinfo=None)
+        assert r["lag_s"] == int(END.timestamp()) - int(last.timestamp())
+
+
+def test_apps_without_telemetry(seeded: Seeded) -> None:
+    sql = _sql(seeded, "admin/pipeline.json", "silent_apps")
+    rows = run(seeded.store, sql, TIME, {})
+    assert [(r["club"], r["app"], r["last_seen"]) for r in rows] == [("sonia", "portail", None)]
+    # Over the first two hours, wiki (seeded in the last 50 minutes) had not spoken yet.
+    early = TimeRange(START, END - timedelta(hours=1), TIME.interval)
+    rows = run(seeded.store, sql, early, {})
+    assert [(r["app"], r["last_seen"]) for r in rows] == [("wiki", None), ("portail", None)]
+    # Later on, wiki is silent but was seen: its last minute is shown.
+    late = TimeRange(END + timedelta(minutes=5), END + timedelta(hours=1), TIME.interval)
+    rows = {r["app"]: r["last_seen"] for r in run(seeded.store, sql, late, {})}
+    wiki = max(s.ns for s in read_spans(seeded.store) if s.service == "wiki") // 10**9
+    assert rows["wiki"] == bucket(wiki, 60)
+    assert rows["portail"] is None
+
+
+def test_evaluation_duration_and_lag(seeded: Seeded) -> None:
+    """Each export minus the previous one of its series: mean per export interval."""
+    time = TimeRange(END - timedelta(hours=1), END, timedelta(minutes=1))
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "evaluation_timing"), time, {})
+    expected = {}
+    for name, exports in CYCLE_EXPORTS.items():
+        for (_, count0, sum0), (at, count, total) in itertools.pairwise(exports):
+            expected[(at.replace(tzinfo=None), name)] = (total - sum0) / (count - count0)
+    assert {(r["time"], r["metric"]): r["mean_s"] for r in rows} == pytest.approx(expected)
