@@ -108,7 +108,7 @@ def run_cycle(
         to_notice(p, routes[(p.channel, p.incidents[0].id)], incidents.values(), links, now)
         for p in planned
     ]
-    if not dry_run and delivery is not None:
+    if notices and not dry_run and delivery is not None:
         delivery.submit(notices)
         istore.record_notices(planned, now)
     return CycleOutcome(
