@@ -122,9 +122,9 @@ def test_vigie_listens_where_it_is_published_and_probed() -> None:
     assert dsn.startswith("http://") and dsn.endswith("@clickhouse:8123")
 
 
-def known_variables() -> set[str]:
-    """VIGIE_<setting> for every setting, and the secrets alerts/clubs.yaml names."""
-    names = {f"VIGIE_{field.upper()}" for field in Settings.model_fields}
+def webhook_variables() -> set[str]:
+    """The environment variables alerts/clubs.yaml names for its secrets ({env: NAME})."""
+    names: set[str] = set()
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
@@ -138,6 +138,15 @@ def known_variables() -> set[str]:
 
     walk(yaml.safe_load((REPO / "alerts/clubs.yaml").read_text(encoding="utf-8")))
     return names
+
+
+def known_variables() -> set[str]:
+    """VIGIE_<setting> for every setting, and the secrets alerts/clubs.yaml names."""
+    return {f"VIGIE_{field.upper()}" for field in Settings.model_fields} | webhook_variables()
+
+
+def test_env_example_lists_every_webhook_secret() -> None:
+    assert webhook_variables() <= set(env_example())
 
 
 @pytest.mark.parametrize("name", VIGIE_SERVICES)
