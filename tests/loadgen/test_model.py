@@ -7,7 +7,14 @@ from dataclasses import replace
 import pytest
 
 from vigie.loadgen.catalog import SAMPLE_APPS, App
-from vigie.loadgen.model import PII_SHARE, Kind, RequestShape, Severity, generate_request
+from vigie.loadgen.model import (
+    PII_SHARE,
+    REQUEST_TIMEOUT_NS,
+    Kind,
+    RequestShape,
+    Severity,
+    generate_request,
+)
 from vigie.loadgen.scenarios import Effects
 
 T0 = 1_790_000_000 * 10**9
@@ -136,3 +143,12 @@ def test_a_small_share_carries_personal_data(app: App) -> None:
     assert len(emails) / len(requests) < 0.05
     # Apps without a login route never log an e-mail.
     assert not [log for r in _many(API, 2000) for log in r.logs if EMAIL in log.body]
+
+
+def test_requests_slower_than_the_worker_timeout_are_cut_and_fail() -> None:
+    forge = SAMPLE_APPS[3]
+    requests = _many(forge, 2000, Effects(version=forge.version, latency_factor=60))
+    cut = [r for r in requests if r.status == 504]
+    assert cut and all(r.server.duration_ns == REQUEST_TIMEOUT_NS and r.failed for r in cut)
+    assert max(r.server.duration_ns for r in requests) == REQUEST_TIMEOUT_NS
+    assert all(any(log.severity is Severity.ERROR for log in r.logs) for r in cut)

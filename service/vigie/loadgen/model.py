@@ -97,6 +97,8 @@ _BACKGROUND_ERRORS: tuple[tuple[str, str, bool], ...] = (
     ("sqlalchemy.exc.TimeoutError", "QueuePool limit of size 5 overflow 10 reached", False),
 )
 _OUTAGE_ERROR = "psycopg.OperationalError"
+_TIMEOUT_ERROR = ("WorkerTimeout", "request exceeded the worker timeout of 30 s", False)
+REQUEST_TIMEOUT_NS = 30 * 1_000_000_000
 
 _PEOPLE = (
     "jean.dupont",
@@ -170,6 +172,11 @@ def generate_request(app: App, start_ns: int, effects: Effects, rng: random.Rand
     # A refused connection fails fast: the outage answers quicker than a healthy request.
     if failure is not None and failure[0] == _OUTAGE_ERROR:
         duration = max(1, duration // 5)
+    # The worker's time limit: a request slowed past it is killed and answered 504. It also
+    # bounds how long a live run waits for its last requests to end.
+    if duration > REQUEST_TIMEOUT_NS:
+        duration = REQUEST_TIMEOUT_NS
+        status, failure = 504, _TIMEOUT_ERROR
 
     server_attrs: dict[str, AttrValue] = {
         "http.request.method": route.method,
