@@ -14,8 +14,7 @@ from tests.ingest.otlp import any_value, key_values
 from vigie.ingest.anyvalue import MAX_VALUE_CHARS, TRUNCATION_MARK
 from vigie.ingest.decode import PROTOBUF, decode_request
 from vigie.ingest.logs import convert_logs
-from vigie.ingest.rows import NoScrub
-from vigie.ingest.writer import TableBatch
+from vigie.ingest.rows import NoScrub, TableBatch
 from vigie.store import tables as t
 
 

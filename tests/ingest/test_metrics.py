@@ -21,9 +21,8 @@ from tests.ingest.test_traces import _sdk_spans
 from vigie.ingest.decode import PROTOBUF, decode_request
 from vigie.ingest.logs import convert_logs
 from vigie.ingest.metrics import convert_metrics
-from vigie.ingest.rows import ConvertResult, NoScrub
+from vigie.ingest.rows import ConvertResult, NoScrub, TableBatch
 from vigie.ingest.traces import convert_traces
-from vigie.ingest.writer import TableBatch
 from vigie.settings import Settings
 from vigie.store import Store
 from vigie.store import tables as t

@@ -14,9 +14,8 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode,
 from tests.ingest.otlp import key_values
 
 from vigie.ingest.decode import PROTOBUF, decode_request
-from vigie.ingest.rows import NoScrub
+from vigie.ingest.rows import NoScrub, TableBatch
 from vigie.ingest.traces import MAX_EVENTS, convert_traces
-from vigie.ingest.writer import TableBatch
 from vigie.settings import Settings
 from vigie.store import Store
 from vigie.store import tables as t

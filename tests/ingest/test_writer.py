@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from vigie.errors import StoreUnavailable
-from vigie.ingest.writer import TableBatch, WriteQueue
+from vigie.ingest.rows import TableBatch
+from vigie.ingest.writer import WriteQueue
 from vigie.store import Store
 
 

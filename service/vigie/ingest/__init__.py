@@ -1,1 +1,1 @@
-"""Ingest: OTLP/HTTP in, decoded, scrubbed of personal data, converted to rows, queued for ClickHouse."""
+"""Ingest: OTLP/HTTP in, decoded, scrubbed of personal data, converted to rows, queued."""

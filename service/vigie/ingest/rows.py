@@ -1,7 +1,7 @@
 """What the OTLP converters share: their result type, the scrubbing hook, row rejections.
 
 A converter turns one decoded export request into column-oriented batches
-(:class:`vigie.ingest.writer.TableBatch`) for the exporter tables whose names and column lists
+(:class:`TableBatch`) for the exporter tables whose names and column lists
 live in :mod:`vigie.store.tables`; the values are those the contrib v0.161.0 ClickHouse
 exporter writes. Timestamps are built as integer nanoseconds since the epoch for
 ``DateTime64(9)`` columns (clickhouse-connect writes ints as they are, much faster than
@@ -14,12 +14,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from vigie.ingest.writer import TableBatch
-
 # uint64 nanoseconds past this do not fit DateTime64(9) (an Int64: 2262-04-11T23:47:16Z).
 MAX_TIMESTAMP_NS = 2**63 - 1
 # DateTime is a UInt32 of seconds: 2106-02-07T06:28:15Z at most.
 MAX_DATETIME_S = 2**32 - 1
+
+
+@dataclass
+class TableBatch:
+    """Rows for one table, column-oriented: ``data[i]`` holds the values of ``columns[i]``."""
+
+    table: str
+    columns: tuple[str, ...]
+    data: list[list[Any]]
+
+    @property
+    def rows(self) -> int:
+        return len(self.data[0]) if self.data else 0
+
+    def extend(self, other: TableBatch) -> None:
+        if other.columns != self.columns:
+            raise ValueError(f"column mismatch for {self.table}")
+        for mine, theirs in zip(self.data, other.data, strict=True):
+            mine.extend(theirs)
+
+    def take(self, n: int) -> TableBatch:
+        """Split off the first ``n`` rows into a new batch."""
+        head = TableBatch(self.table, self.columns, [col[:n] for col in self.data])
+        self.data = [col[n:] for col in self.data]
+        return head
+
+    def row_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in zip(*self.data, strict=True)]
 
 
 @dataclass

@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from opentelemetry import metrics
 
 from vigie.errors import StoreError, StoreUnavailable
+from vigie.ingest.rows import TableBatch
 from vigie.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,34 +32,6 @@ _meter = metrics.get_meter("vigie.ingest")
 _rows_written = _meter.create_counter("vigie.ingest.rows_written", unit="{row}")
 _rows_dead = _meter.create_counter("vigie.ingest.rows_dead_lettered", unit="{row}")
 _write_latency = _meter.create_histogram("vigie.ingest.write_duration", unit="s")
-
-
-@dataclass
-class TableBatch:
-    """Rows for one table, column-oriented: ``data[i]`` holds the values of ``columns[i]``."""
-
-    table: str
-    columns: tuple[str, ...]
-    data: list[list[Any]]
-
-    @property
-    def rows(self) -> int:
-        return len(self.data[0]) if self.data else 0
-
-    def extend(self, other: TableBatch) -> None:
-        if other.columns != self.columns:
-            raise ValueError(f"column mismatch for {self.table}")
-        for mine, theirs in zip(self.data, other.data, strict=True):
-            mine.extend(theirs)
-
-    def take(self, n: int) -> TableBatch:
-        """Split off the first ``n`` rows into a new batch."""
-        head = TableBatch(self.table, self.columns, [col[:n] for col in self.data])
-        self.data = [col[n:] for col in self.data]
-        return head
-
-    def row_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in zip(*self.data, strict=True)]
 
 
 @dataclass
