@@ -1,0 +1,1 @@
+"""Grafana access per club (``vigie grafana sync``): folders, teams, members, permissions."""

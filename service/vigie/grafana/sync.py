@@ -1,0 +1,199 @@
+"""Per-club access in Grafana: one folder and one team per club, the team alone may view it.
+
+:func:`desired` reads what should exist from ``alerts/clubs.yaml``; :func:`observe` reads what
+exists (GET requests only); :func:`plan` is the pure difference, as steps printed before anything
+changes; :func:`apply` performs them. Running it again plans nothing: it is idempotent.
+
+* A club's folder is the one titled with the club id: the folder Grafana's file provisioning
+  makes for ``dashboards/<club>/`` (``foldersFromFilesStructure`` names folders after their
+  directory and reuses a folder with that title). The ``admin`` folder holds the overview and
+  pipeline dashboards.
+* Team ``vigie-<club>`` has exactly the club's ``grafana_logins`` as members. A login unknown to
+  Grafana (never signed in) is reported and skipped.
+* Folder permissions are replaced by: the club's team may view. The admin folder gets none:
+  organisation admins see every folder whatever its permissions, nobody else sees that one.
+
+Nothing else is touched: no other folder, team, user or dashboard, and nothing is deleted but
+members of Vigie's own teams who are no longer listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from vigie.config.clubs import AlertsConfig
+from vigie.dashboards.build import ADMIN_FOLDER
+from vigie.grafana.client import GrafanaClient
+
+VIEW = 1
+_PERMISSION_NAMES = {1: "View", 2: "Edit", 4: "Admin"}
+_UID_MAX = 40
+
+
+def folder_uid(title: str) -> str:
+    """The uid given to a folder Vigie creates (dashboard uids start with ``vigie-``)."""
+    readable = f"folder-{title}"
+    if len(readable) <= _UID_MAX:
+        return readable
+    return "folder-" + hashlib.sha256(title.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Access:
+    """One folder and who may view it: a team with its logins, or admins only (``team`` None)."""
+
+    folder: str
+    team: str | None
+    logins: tuple[str, ...] = ()
+
+
+def desired(alerts: AlertsConfig) -> list[Access]:
+    clubs = [
+        Access(club.id, f"vigie-{club.id}", tuple(sorted(set(club.grafana_logins))))
+        for club in alerts.clubs
+    ]
+    return [*clubs, Access(ADMIN_FOLDER, None)]
+
+
+Grant = tuple[str, Any, int]
+"""(``team``, team id | ``user``, user id | ``role``, role name, permission level)."""
+
+
+@dataclass
+class Observed:
+    """What exists in Grafana for the wanted folders, teams and logins."""
+
+    folders: dict[str, str] = field(default_factory=dict)  # title -> uid
+    grants: dict[str, set[Grant]] = field(default_factory=dict)  # folder title -> grants
+    teams: dict[str, int] = field(default_factory=dict)  # name -> id
+    members: dict[str, dict[str, int]] = field(default_factory=dict)  # team -> login -> id
+    users: dict[str, int | None] = field(default_factory=dict)  # login -> id (None: unknown)
+
+
+def _grants(items: list[dict[str, Any]]) -> set[Grant]:
+    grants: set[Grant] = set()
+    for item in items:
+        level = int(item.get("permission", 0))
+        if item.get("teamId"):
+            grants.add(("team", int(item["teamId"]), level))
+        elif item.get("userId"):
+            grants.add(("user", int(item["userId"]), level))
+        elif item.get("role") and item["role"] != "Admin":  # admins always have everything
+            grants.add(("role", item["role"], level))
+    return grants
+
+
+def observe(client: GrafanaClient, wanted: list[Access]) -> Observed:
+    seen = Observed()
+    titles = {a.folder for a in wanted}
+    for folder in client.folders():
+        if folder["title"] in titles and folder["title"] not in seen.folders:
+            seen.folders[folder["title"]] = folder["uid"]
+    for title, uid in seen.folders.items():
+        seen.grants[title] = _grants(client.folder_permissions(uid))
+    for access in wanted:
+        if access.team is None:
+            continue
+        team_id = client.team_id(access.team)
+        if team_id is not None:
+            seen.teams[access.team] = team_id
+            seen.members[access.team] = client.team_members(team_id)
+        for login in access.logins:
+            known = seen.members.get(access.team, {}).get(login)
+            seen.users[login] = known if known is not None else client.user_id(login)
+    return seen
+
+
+StepKind = Literal["create_folder", "create_team", "add_member", "remove_member",
+                   "set_permissions", "warning"]
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: StepKind
+    folder: str = ""
+    team: str = ""
+    login: str = ""
+    user_id: int = 0
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "create_folder":
+            return f"folder {self.folder}: create (uid {folder_uid(self.folder)})"
+        if self.kind == "create_team":
+            return f"team {self.team}: create"
+        if self.kind == "add_member":
+            return f"team {self.team}: add {self.login}"
+        if self.kind == "remove_member":
+            return f"team {self.team}: remove {self.login} (not in alerts/clubs.yaml)"
+        if self.kind == "set_permissions":
+            return f"folder {self.folder}: permissions {self.detail}"
+        return f"warning: {self.detail}"
+
+
+def _describe(grants: set[Grant]) -> str:
+    if not grants:
+        return "admins only"
+    return ", ".join(
+        f"{kind} {who} {_PERMISSION_NAMES.get(level, level)}"
+        for kind, who, level in sorted(grants, key=str)
+    )
+
+
+def plan(wanted: list[Access], seen: Observed) -> list[Step]:
+    """The steps that make Grafana match ``wanted``, in the order they must run."""
+    return list(_plan(wanted, seen))
+
+
+def _plan(wanted: list[Access], seen: Observed) -> Iterator[Step]:
+    for access in wanted:
+        if access.folder not in seen.folders:
+            yield Step("create_folder", folder=access.folder)
+        team_id = None
+        if access.team is not None:
+            team_id = seen.teams.get(access.team)
+            if team_id is None:
+                yield Step("create_team", team=access.team)
+            members = seen.members.get(access.team, {})
+            for login in access.logins:
+                user_id = seen.users.get(login)
+                if user_id is None:
+                    yield Step("warning", detail=f"login {login} ({access.folder}) is not a "
+                               "Grafana user yet (never signed in?): not added")
+                elif login not in members:
+                    yield Step("add_member", team=access.team, login=login, user_id=user_id)
+            for login, user_id in sorted(members.items()):
+                if login not in access.logins:
+                    yield Step("remove_member", team=access.team, login=login, user_id=user_id)
+        # A team created by this plan has no id yet: its folder's permissions are set anyway.
+        wanted_grants: set[Grant] | None = set()
+        if access.team is not None:
+            wanted_grants = None if team_id is None else {("team", team_id, VIEW)}
+        current = seen.grants.get(access.folder)
+        if wanted_grants is None or current != wanted_grants:
+            before = "none yet" if current is None else _describe(current)
+            after = f"team {access.team} View" if access.team else "admins only"
+            yield Step("set_permissions", folder=access.folder, team=access.team or "",
+                       detail=f"{after} (was: {before})")
+
+
+def apply(client: GrafanaClient, steps: list[Step], seen: Observed) -> None:
+    """Run the planned steps; ids of what is created are used by the steps after it."""
+    folders = dict(seen.folders)
+    teams = dict(seen.teams)
+    for step in steps:
+        if step.kind == "create_folder":
+            created = client.create_folder(folder_uid(step.folder), step.folder)
+            folders[step.folder] = created["uid"]
+        elif step.kind == "create_team":
+            teams[step.team] = client.create_team(step.team)
+        elif step.kind == "add_member":
+            client.add_member(teams[step.team], step.user_id)
+        elif step.kind == "remove_member":
+            client.remove_member(teams[step.team], step.user_id)
+        elif step.kind == "set_permissions":
+            items = [{"teamId": teams[step.team], "permission": VIEW}] if step.team else []
+            client.set_folder_permissions(folders[step.folder], items)
