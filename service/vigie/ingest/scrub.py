@@ -6,9 +6,10 @@ decision. This module only loads that file and applies it, fast:
 
 * a bounded memo of results for short strings, because attribute values repeat massively
   (routes, methods, status codes, service names);
-* a literal pre-filter: a rule only runs on a string containing (lowercased) one of the literals
-  every match of that rule contains (``needs_any`` in the YAML: "@", a digit, "token", "eyj"),
-  so "GET" or "/api/clubs/{id}" cost set checks and substring searches, no regex scan;
+* a literal pre-filter: a rule only runs on a string whose lowercased form holds, for each
+  clause of the rule's ``needs`` in the YAML, one of its literals ("@", a digit, "token", "eyj"),
+  and at least ``min_digits`` digits; a string failing every rule's first clause is returned at
+  once. So "GET" or "/api/clubs/{id}" cost set checks and substring searches, no regex scan;
 * rules are applied one after the other, exactly as the collector applies them, so both engines
   give the same output.
 
@@ -27,6 +28,7 @@ from typing import Any
 import yaml
 
 from vigie.errors import ConfigError
+from vigie.ingest.re2_syntax import re2_incompatibility
 
 DEFAULT_PATTERNS_PATH = Path(__file__).with_name("pii_patterns.yaml")
 
@@ -42,6 +44,8 @@ _KEPT_GROUPS = ("pre", "post")
 # and would evict the short repeated values that make the memo worthwhile.
 CACHE_MAX_LEN = 256
 _DIGITS = "0123456789"
+_DIGIT_SET = frozenset(_DIGITS)
+_MAX_GATES = 4096
 CACHE_MAX_ENTRIES = 50_000
 
 
@@ -52,7 +56,7 @@ class PiiRule:
     name: str
     kind: str
     regex: str
-    needs_any: tuple[str, ...]  # lowercase literals, one of which is in every match
+    needs: tuple[tuple[str, ...], ...]  # clauses of lowercase literals (see the YAML header)
     min_digits: int  # every match holds at least this many ASCII digits
     keeps: tuple[str, ...]  # subset of ("pre", "post"): groups kept around the marker
 
@@ -115,7 +119,7 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
     where = f"rules[{index}]"
     if not isinstance(item, Mapping):
         raise ConfigError(f"{source}: {where}: expected a mapping")
-    _expect_keys(source, where, item, {"name", "kind", "needs_any", "regex"}, {"min_digits"})
+    _expect_keys(source, where, item, {"name", "kind", "needs", "regex"}, {"min_digits"})
     name = _expect_str(source, f"{where}.name", item["name"])
     where = f"rules[{index}] ({name})"
     regex = _expect_str(source, f"{where}.regex", item["regex"])
@@ -126,14 +130,15 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
             f"{source}: {where}: only the named groups 'pre' and 'post' may capture; "
             "write other groups as (?:...)"
         )
-    needs_any = item["needs_any"]
+    needs = item["needs"]
     if (
-        not isinstance(needs_any, list)
-        or not needs_any
-        or not all(isinstance(lit, str) and lit and lit == lit.lower() for lit in needs_any)
+        not isinstance(needs, list)
+        or not needs
+        or not all(_is_literal_list(clause) for clause in needs)
     ):
         raise ConfigError(
-            f"{source}: {where}.needs_any: expected a non-empty list of lowercase literals"
+            f"{source}: {where}.needs: expected a non-empty list of non-empty lists of "
+            "lowercase literals"
         )
     min_digits = item.get("min_digits", 0)
     if type(min_digits) is not int or min_digits < 0:
@@ -142,9 +147,17 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
         name=name,
         kind=_expect_str(source, f"{where}.kind", item["kind"]),
         regex=regex,
-        needs_any=tuple(needs_any),
+        needs=tuple(tuple(clause) for clause in needs),
         min_digits=min_digits,
         keeps=tuple(group for group in _KEPT_GROUPS if group in groups),
+    )
+
+
+def _is_literal_list(clause: Any) -> bool:
+    return (
+        isinstance(clause, list)
+        and bool(clause)
+        and all(isinstance(lit, str) and lit and lit == lit.lower() for lit in clause)
     )
 
 
@@ -179,78 +192,6 @@ def _compile(source: Path, where: str, regex: str) -> re.Pattern[str]:
         raise ConfigError(f"{source}: {where}: invalid regex: {exc}") from exc
 
 
-# Escapes that either engine rejects or reads differently: backreferences (RE2 has none),
-# Unicode-vs-ASCII classes, and anchors/escapes known to one dialect only.
-_ESCAPE_PROBLEMS = {
-    **{digit: "backreference" for digit in "123456789"},
-    **{
-        letter: f"\\{letter} is Unicode-aware in Python and ASCII in Go: spell the class out"
-        for letter in "dDwWsS"
-    },
-    "Z": "\\Z is Python-only (Go has \\z)",
-    "z": "\\z is Go-only (Python has \\Z)",
-    "u": "\\u is Python-only",
-    "U": "\\U is Python-only",
-    "N": "\\N is Python-only",
-    "p": "\\p is Go-only",
-    "P": "\\P is Go-only",
-}
-
-# What may follow "(?": flags Go and Python share, named groups in the spelling both accept,
-# non-capturing groups. Everything else (lookaround, atomic groups, conditionals, comments,
-# (?P=name) backreferences, (?<name>...)) is refused.
-_GROUP_OPENING = re.compile(r"\(\?(?:P<[A-Za-z_][A-Za-z0-9_]*>|[ims]*(?:-[ims]+)?[:)])")
-_REPEAT = re.compile(r"\{([0-9]*)(?:,([0-9]*))?\}")
-
-
-def re2_incompatibility(regex: str) -> str | None:
-    """Why ``regex`` is not in the common subset of Python ``re`` and Go RE2, or None.
-
-    A syntax guard, not a full parser: it walks the pattern once, skipping escapes and
-    character classes, and refuses the constructs RE2 lacks or reads differently.
-    """
-    index = 0
-    in_class = False
-    after_quantifier = False
-    while index < len(regex):
-        char = regex[index]
-        if char == "\\":
-            escaped = regex[index + 1 : index + 2]
-            if escaped in _ESCAPE_PROBLEMS:
-                return _ESCAPE_PROBLEMS[escaped]
-            if escaped == "x" and regex[index + 2 : index + 3] == "{":
-                return "\\x{...} is Go-only: use \\xHH"
-            index += 2
-            after_quantifier = False
-            continue
-        if in_class:
-            in_class = char != "]"
-            index += 1
-            continue
-        if char == "[":
-            in_class = True
-            # A "]" right after "[" or "[^" is a literal in both engines.
-            index += 2 if regex[index + 1 : index + 2] == "^" else 1
-            index += 1 if regex[index : index + 1] == "]" else 0
-            after_quantifier = False
-            continue
-        if regex.startswith("(?", index) and not _GROUP_OPENING.match(regex, index):
-            return f"unsupported group syntax at {regex[index : index + 6]!r}"
-        if char == "{":
-            repeat = _REPEAT.match(regex, index)
-            if repeat is not None:
-                if any(bound and int(bound) > 1000 for bound in repeat.groups()):
-                    return "repetition count above 1000 (RE2 limit)"
-                index = repeat.end()
-                after_quantifier = True
-                continue
-        if char == "+" and after_quantifier:
-            return "possessive quantifier"
-        after_quantifier = char in "*+?"
-        index += 1
-    return None
-
-
 def python_replacement(rule: PiiRule, marker: str) -> str:
     """The ``re.sub`` template of a rule: kept groups around the marker."""
     escaped = marker.replace("\\", "\\\\")
@@ -260,12 +201,50 @@ def python_replacement(rule: PiiRule, marker: str) -> str:
 
 
 @dataclass(frozen=True)
-class _CompiledRule:
-    chars: frozenset[str]  # the one-character literals of needs_any
+class _Clause:
+    chars: frozenset[str]  # the one-character literals of a `needs` clause
     words: tuple[str, ...]  # the longer ones
+
+    @classmethod
+    def of(cls, literals: tuple[str, ...]) -> _Clause:
+        return cls(
+            frozenset(lit for lit in literals if len(lit) == 1),
+            tuple(lit for lit in literals if len(lit) > 1),
+        )
+
+    def holds(self, lowered: str) -> bool:
+        if not self.chars.isdisjoint(lowered):
+            return True
+        # A plain loop: any() over a generator costs more than the search on short strings.
+        for word in self.words:  # noqa: SIM110
+            if word in lowered:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    order: int  # position in the file
+    clauses: tuple[_Clause, ...]
     min_digits: int
     pattern: re.Pattern[str]
     replacement: str
+
+    def holds(self, lowered: str) -> bool:
+        for clause in self.clauses:  # noqa: SIM110 (same reason as _Clause.holds)
+            if not clause.holds(lowered):
+                return False
+        return True
+
+    def may_run(self, present: frozenset[str], has_digit: bool) -> bool:
+        """Whether the first clause can hold in a text holding exactly the gate characters
+        ``present`` (digits aside) and a digit if ``has_digit``."""
+        first = self.clauses[0]
+        return (
+            bool(first.words)
+            or not first.chars.isdisjoint(present)
+            or (has_digit and not first.chars.isdisjoint(_DIGITS))
+        )
 
 
 class Scrubber:
@@ -278,14 +257,20 @@ class Scrubber:
         self.patterns = patterns or load_patterns()
         self._rules = tuple(
             _CompiledRule(
-                frozenset(lit for lit in rule.needs_any if len(lit) == 1),
-                tuple(lit for lit in rule.needs_any if len(lit) > 1),
+                order,
+                tuple(_Clause.of(clause) for clause in rule.needs),
                 rule.min_digits,
                 re.compile(rule.regex, REGEX_FLAGS),
                 python_replacement(rule, self.patterns.marker(rule.kind)),
             )
-            for rule in self.patterns.rules
+            for order, rule in enumerate(self.patterns.rules)
         )
+        # The one-character literals of the first clauses, digits aside: which of them a text
+        # holds (plus whether it holds a digit) selects the rules worth checking further.
+        self._gate_chars = frozenset(
+            lit for rule in self._rules for lit in rule.clauses[0].chars if lit not in _DIGITS
+        )
+        self._by_gate: dict[tuple[frozenset[str], bool], tuple[_CompiledRule, ...]] = {}
         self._key_pattern = re.compile(
             "|".join(f"(?:{p})" for p in self.patterns.sensitive_key_patterns),
             REGEX_FLAGS | re.IGNORECASE,
@@ -330,21 +315,35 @@ class Scrubber:
 
     def _scrub(self, text: str) -> str:
         lowered = text.lower()
+        rules = self._candidates(lowered)
         digits = -1  # counted when a rule first needs it
-        for rule in self._rules:
-            if rule.chars.isdisjoint(lowered):
-                for word in rule.words:
-                    if word in lowered:
-                        break
-                else:
-                    continue
+        index = 0
+        while index < len(rules):
+            rule = rules[index]
+            index += 1
+            if not rule.holds(lowered):
+                continue
             if rule.min_digits:
+                if len(text) < rule.min_digits:
+                    continue
                 if digits < 0:
                     digits = sum(map(text.count, _DIGITS))
                 if digits < rule.min_digits:
                     continue
             text, count = rule.pattern.subn(rule.replacement, text)
-            if count:
+            if count:  # the text changed: gate the remaining rules on the new text
                 lowered = text.lower()
                 digits = -1
+                rules = tuple(r for r in self._candidates(lowered) if r.order > rule.order)
+                index = 0
         return text
+
+    def _candidates(self, lowered: str) -> tuple[_CompiledRule, ...]:
+        """The rules whose first clause may hold in ``lowered``, in file order."""
+        gate = (self._gate_chars.intersection(lowered), not _DIGIT_SET.isdisjoint(lowered))
+        rules = self._by_gate.get(gate)
+        if rules is None:
+            rules = tuple(rule for rule in self._rules if rule.may_run(*gate))
+            if len(self._by_gate) < _MAX_GATES:  # distinct gates are few; bound them anyway
+                self._by_gate[gate] = rules
+        return rules
