@@ -116,6 +116,7 @@ def test_permissions_changed_by_hand_are_restored(config_dir: Path,
     uid = grafana.folder_by_title("cedille")
     grafana.permissions[uid].append({"role": "Viewer", "permission": 1})
     code, output = _sync(config_dir, grafana)
+    assert code == 0
     assert "folder cedille: permissions team vigie-cedille View (was: role Viewer View, " in output
     assert grafana.grants("cedille") == {("role", "Admin", 4), ("team", "vigie-cedille", 1)}
 
