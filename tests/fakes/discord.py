@@ -214,11 +214,12 @@ class FakeDiscord:
         hook_id, token, message_id = match.groups()
         with self.lock:
             hook = self.webhooks.get(hook_id)
+            if hook is not None:
+                hook.requests += 1
             if hook is None or hook.deleted:
                 return 404, {}, {"message": "Unknown Webhook", "code": 10015}
             if token != hook.token:
                 return 401, {}, {"message": "Invalid Webhook Token", "code": 50027}
-            hook.requests += 1
             now = time.monotonic()
             if now >= hook._window_start + hook.period_s:
                 hook._window_start, hook._window_count = now, 0

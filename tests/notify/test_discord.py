@@ -122,13 +122,14 @@ def test_unknown_webhook_is_dead_and_never_retried(discord: FakeDiscord) -> None
     hook.deleted = True
     with pytest.raises(WebhookDead) as caught:
         WebhookClient().execute(_url(discord, hook), BODY)
+    assert hook.requests == 1  # no retry
     assert hook.token not in str(caught.value)
     assert f"webhooks/{hook.id}/***" in str(caught.value)
 
 
-def test_dead_webhook_request_count() -> None:
+def test_revoked_token_is_dead_too() -> None:
     transport, seen = _mock(
-        [httpx.Response(404, json={"message": "Unknown Webhook", "code": 10015})]
+        [httpx.Response(401, json={"message": "Invalid Webhook Token", "code": 50027})]
     )
     with pytest.raises(WebhookDead):
         WebhookClient(transport=transport).execute(URL, BODY)

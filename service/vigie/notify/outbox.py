@@ -11,8 +11,9 @@ Semantics (docs/notifications.md):
   then. The one duplicate possible is a message Discord accepted just before a crash that
   prevented the ``sent`` row: at-least-once, never lost.
 
-Event times come from the injected clock and are made strictly increasing within the process,
-so "latest" is well defined even when the clock stands still (tests, coarse clocks).
+Event times come from the injected clock and are made strictly increasing, within the process
+and across restarts (the first event continues after the latest recorded one), so "latest" is
+well defined even when the clock stands still or is set back.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from vigie.notify.notice import Notice, notice_from_json, notice_to_json
@@ -42,7 +43,9 @@ _COLUMNS = (
     "created_at",
     "at",
 )
-_STATE = "argMaxIf(event, at, event != 'retried')"
+# Ties (two processes writing in the same microsecond, or a clock standing still across a
+# restart) are broken in favour of an outcome over ``pending``.
+_STATE = "argMaxIf(event, (at, event != 'pending'), event != 'retried')"
 _TICK = timedelta(microseconds=1)
 
 
@@ -66,6 +69,11 @@ class Outbox:
 
     def _now(self) -> datetime:
         with self._lock:
+            if self._last_at is None:
+                # Continue after the latest recorded event, so a clock set back across a
+                # restart cannot make an old ``pending`` look newer than a fresh ``sent``.
+                latest = self._store.query(f"SELECT max(at), count() FROM {TABLE}").rows[0]
+                self._last_at = latest[0].replace(tzinfo=UTC) if latest[1] else None
             now = self._clock()
             if self._last_at is not None and now <= self._last_at:
                 now = self._last_at + _TICK

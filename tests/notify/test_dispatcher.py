@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from tests.fakes.discord import GUILD_ID, FakeDiscord, pinged
+from tests.notify.builders import ADMIN_USERS, CAPTAINS, T0, Routing, line, notice
+from tests.notify.conftest import Clock
+
+from vigie.notify import render
+from vigie.notify.discord import WebhookClient
+from vigie.notify.dispatcher import Delivery
+from vigie.notify.notice import IncidentLine
+from vigie.store import Store
+
+MakeDelivery = Callable[..., Delivery]
+
+
+def _resolved(n: int = 0) -> IncidentLine:
+    return replace(line(n), state="resolved", resolved_at=T0 + timedelta(minutes=40))
+
+
+def test_open_ack_resolve_lifecycle(make_delivery: MakeDelivery, route: Routing) -> None:
+    delivery = make_delivery()
+    delivery.start()
+    delivery.submit([notice("open")])
+    acked = replace(line(0), state="acknowledged", acknowledged_by="Zoé")
+    delivery.submit([notice("ack", kind="ack", lines=[acked], edit_of="open")])
+    delivery.submit([notice("resolve", kind="resolve", lines=[_resolved()], edit_of="open")])
+    assert delivery.drain(10)
+    hook = route.hooks["algo"]
+    opened, follow_up = hook.posts  # the ack posted nothing: it edited the original
+    assert pinged(opened) == {f"user:{uid}" for uid in CAPTAINS["algo"]}
+    assert [mid for mid, _ in hook.edits] == [opened["id"], opened["id"]]
+    final = hook.messages[opened["id"]]
+    assert final["embeds"][0]["color"] == render.COLOURS["resolved"]
+    assert all(pinged(body) == set() for _, body in hook.edits)
+    link = f"https://discord.com/channels/{GUILD_ID}/{hook.channel_id}/{opened['id']}"
+    assert link in follow_up["content"] and pinged(follow_up) == set()
+    states = delivery.outbox.states(["open", "ack", "resolve"])
+    assert states == {"open": "sent", "ack": "sent", "resolve": "sent"}
+
+
+def test_edits_after_a_restart_merge_every_earlier_edit(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    first = make_delivery()
+    first.submit([notice("open", lines=[line(0), line(1)])])
+    first.submit([notice("r0", kind="resolve", lines=[_resolved(0)], edit_of="open")])
+    assert first.drain(10)
+    first.stop()
+    second = make_delivery()  # knows nothing in memory: reads the outbox
+    second.submit([notice("r1", kind="resolve", lines=[_resolved(1)], edit_of="open")])
+    assert second.drain(10)
+    message = route.hooks["algo"].messages[route.hooks["algo"].posts[0]["id"]]
+    assert [e["color"] for e in message["embeds"]] == [render.COLOURS["resolved"]] * 2
+
+
+def test_only_configured_captains_are_pinged(make_delivery: MakeDelivery, route: Routing) -> None:
+    delivery = make_delivery()
+    stranger = "444444444444444444"
+    delivery.submit(
+        [
+            notice("a", mention_user_ids=(*CAPTAINS["algo"], stranger)),
+            notice("b", lines=[line(severity="ticket")]),
+            notice(
+                "p", channel="admins", kind="platform", mention_user_ids=(*ADMIN_USERS, stranger)
+            ),
+        ]
+    )
+    assert delivery.drain(10)
+    page, ticket = route.hooks["algo"].posts
+    assert pinged(page) == {f"user:{uid}" for uid in CAPTAINS["algo"]}
+    assert pinged(ticket) == set()
+    assert pinged(route.hooks["admins"].posts[0]) == {f"user:{ADMIN_USERS[0]}"}
+
+
+def test_dead_webhook_is_never_retried_and_admins_are_told(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    hook = route.hooks["algo"]
+    hook.deleted = True
+    delivery = make_delivery()
+    delivery.submit([notice("a"), notice("b")])
+    assert delivery.drain(10)
+    assert hook.requests == 1  # the second notice is not even tried
+    assert delivery.outbox.states(["a", "b"]) == {"a": "dead", "b": "dead"}
+    (told,) = route.hooks["admins"].posts
+    assert "Club Algo" in told["content"] and "404" in told["content"]
+    assert hook.token not in str(told)
+    delivery.stop()
+    # A restart remembers: no request, no second admin message.
+    again = make_delivery()
+    again.start()
+    again.submit([notice("c")])
+    assert again.drain(10)
+    assert hook.requests == 1 and len(route.hooks["admins"].posts) == 1
+    assert again.outbox.states(["c"]) == {"c": "dead"}
+
+
+def test_a_slow_channel_does_not_delay_the_others(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    route.hooks["algo"].delay_s = 0.8
+    delivery = make_delivery()
+    started = time.monotonic()
+    delivery.submit([notice(f"a{i}") for i in range(3)])
+    delivery.submit([notice(f"r{i}", channel="robo", locale="en") for i in range(3)])
+    while len(route.hooks["robo"].posts) < 3 and time.monotonic() - started < 5:
+        time.sleep(0.02)
+    robo_done = time.monotonic() - started
+    assert len(route.hooks["robo"].posts) == 3
+    assert robo_done < 0.7  # robo did not wait behind algo's 0.8 s answers
+    assert len(route.hooks["algo"].posts) <= 1
+    assert delivery.drain(10)
+
+
+def test_failures_are_retried_in_order_and_recorded(
+    make_delivery: MakeDelivery, route: Routing, outbox_store: Store
+) -> None:
+    reader = InMemoryMetricReader()
+    hook = route.hooks["algo"]
+    hook.fail_next(503, 3)
+    client = WebhookClient(backoff_base_s=0.01, max_attempts=2)
+    delivery = make_delivery(client, meter_provider=MeterProvider(metric_readers=[reader]))
+    delivery.submit([notice("first"), notice("second", lines=[line(1)])])
+    assert delivery.drain(10)
+    assert [p["embeds"][0]["url"] for p in hook.posts] == [
+        line(0).incident_url,
+        line(1).incident_url,
+    ]
+    rows = outbox_store.query(
+        "SELECT event, count() FROM vigie_outbox WHERE channel = 'algo' GROUP BY event"
+    ).rows
+    assert dict(rows)["sent"] == 2 and dict(rows)["retried"] >= 3
+    data = reader.get_metrics_data()
+    points = {
+        m.name: sum(p.value for p in m.data.data_points)
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name in ("vigie.notify.sent", "vigie.notify.retried")
+    }
+    assert points["vigie.notify.sent"] == 2 and points["vigie.notify.retried"] >= 3
+
+
+def test_pending_notices_are_sent_once_after_a_crash_before_sending(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    crashed = make_delivery()
+    crashed.outbox.record([notice("a"), notice("b", channel="robo", locale="en")])  # then crash
+    restarted = make_delivery()
+    assert restarted.start() == 2
+    assert restarted.drain(10)
+    restarted.stop()
+    third = make_delivery()
+    assert third.start() == 0
+    third.submit([notice("a")])  # a producer re-submitting after its own crash: ignored
+    assert third.drain(10)
+    assert len(route.hooks["algo"].posts) == 1 and len(route.hooks["robo"].posts) == 1
+
+
+def test_crash_between_discord_answer_and_mark_duplicates_once(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    """The documented window: Discord accepted, the process died before writing ``sent``."""
+    crashed = make_delivery()
+    n = notice("a")
+    crashed.outbox.record([n])
+    body = render.render_message(n, club_names={})
+    WebhookClient().execute(route.alerts.club("algo").webhook.resolve(route.environ), body)
+    restarted = make_delivery()
+    restarted.start()
+    assert restarted.drain(10)
+    assert len(route.hooks["algo"].posts) == 2  # at least once: a duplicate, never a loss
+
+
+def test_restart_mid_storm_loses_nothing(
+    make_delivery: MakeDelivery, route: Routing, discord: FakeDiscord
+) -> None:
+    for hook in route.hooks.values():
+        hook.limit, hook.period_s = 3, 0.3
+    first = make_delivery()
+    keys = [f"{channel}-{i}" for channel in ("algo", "robo") for i in range(6)]
+    first.submit(
+        [
+            notice(k, channel=k.split("-")[0], locale="en", lines=[line(i)])
+            for i, k in enumerate(keys)
+        ]
+    )
+    time.sleep(0.3)
+    first.stop()  # "crash": whatever is in flight stays pending
+    second = make_delivery()
+    second.start()
+    assert second.drain(20)
+    assert set(second.outbox.states(keys).values()) == {"sent"}
+    posted = [p["embeds"][0]["url"] for c in ("algo", "robo") for p in route.hooks[c].posts]
+    assert {line(i).incident_url for i in range(12)} == set(posted)  # nothing lost
+    assert len(posted) - 12 <= 2  # at most the one in flight per channel, twice
+
+
+def test_old_and_unroutable_notices_fail_without_a_request(
+    make_delivery: MakeDelivery, route: Routing, clock: Clock
+) -> None:
+    delivery = make_delivery()
+    clock.now = T0 + timedelta(hours=7)
+    delivery.submit([notice("old"), notice("nowhere", channel="ghost")])
+    assert delivery.drain(10)
+    assert delivery.outbox.states(["old", "nowhere"]) == {"old": "failed", "nowhere": "failed"}
+    assert route.hooks["algo"].requests == 0
+
+
+@pytest.mark.parametrize("kind", ["webhook_dead", "report_ready"])
+def test_admin_kinds_render_and_send(
+    make_delivery: MakeDelivery, route: Routing, kind: str
+) -> None:
+    delivery = make_delivery()
+    extra = {"channel": "robo", "url": "https://vigie.example/reports/INC-1"}
+    delivery.submit([notice("x", channel="admins", kind=kind, lines=(), extra=extra)])
+    assert delivery.drain(10)
+    (post,) = route.hooks["admins"].posts
+    assert pinged(post) == set()
