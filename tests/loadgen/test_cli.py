@@ -58,6 +58,8 @@ def test_bad_input_is_a_usage_error() -> None:
     assert code == 2 and "kind must be one of" in output
     code, output = _run("--apps", "cedille/nope", "--duration", "0")
     assert code == 2 and "unknown app" in output
+    code, output = _run("--history-days", "1", "--scenario", "outage:cedille/wiki")
+    assert code == 2 and "apply to live runs" in output
 
 
 def test_unreachable_receiver_fails_the_live_run() -> None:

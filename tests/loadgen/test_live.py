@@ -7,7 +7,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from tests.loadgen.sink import Sink, attrs
 
 from vigie.loadgen.catalog import SAMPLE_APPS
-from vigie.loadgen.live import SdkEmitter, pace
+from vigie.loadgen.live import SdkEmitter, otlp_http, pace
 from vigie.loadgen.model import RequestShape, generate_request
 from vigie.loadgen.scenarios import Effects
 
@@ -47,7 +47,7 @@ def test_sdk_emitter_sends_spans_and_logs_over_otlp_http(sink: Sink) -> None:
         generate_request(API, now + i * S // 100, failing if i % 4 == 0 else healthy, rng)
         for i in range(200)
     ]
-    emitter = SdkEmitter(sink.url, timeout_s=5)
+    emitter = SdkEmitter(otlp_http(sink.url, 5), timeout_s=5)
     for r in requests:
         emitter.emit(r)
     exported = emitter.close()
@@ -97,7 +97,7 @@ def test_sdk_emitter_sends_spans_and_logs_over_otlp_http(sink: Sink) -> None:
 
 def test_failed_exports_are_counted() -> None:
     rng = random.Random(3)
-    emitter = SdkEmitter("http://127.0.0.1:9", timeout_s=0.5)
+    emitter = SdkEmitter(otlp_http("http://127.0.0.1:9", 0.5), timeout_s=0.5)
     emitter.emit(generate_request(API, time.time_ns(), Effects(API.version, outage_share=1), rng))
     exported = emitter.close()
     assert exported.spans_ok == 0 and exported.spans_failed >= 1

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from vigie.api.app import create_app
 from vigie.loadgen.catalog import SAMPLE_APPS
 from vigie.loadgen.history import OtlpPoster, write_history
-from vigie.loadgen.live import SdkEmitter
+from vigie.loadgen.live import SdkEmitter, otlp_http
 from vigie.loadgen.model import generate_request
 from vigie.loadgen.scenarios import Effects, past_incidents
 from vigie.loadgen.traffic import request_stream
@@ -102,7 +102,7 @@ def test_live_sdk_telemetry_lands_with_parents_and_trace_linked_logs(
         generate_request(api, now + i * 10**7, Effects("2.1.0", outage_share=0.3), rng)
         for i in range(300)
     ]
-    emitter = SdkEmitter(url, timeout_s=5)
+    emitter = SdkEmitter(otlp_http(url, 5), timeout_s=5)
     for r in requests:
         emitter.emit(r)
     exported = emitter.close()

@@ -14,7 +14,7 @@ import typer
 
 from vigie.loadgen.catalog import SAMPLE_APPS, App, select_apps
 from vigie.loadgen.history import DEFAULT_BATCH_SPANS, OtlpPoster, Sent, write_history
-from vigie.loadgen.live import SdkEmitter, pace
+from vigie.loadgen.live import SdkEmitter, otlp_http, pace
 from vigie.loadgen.scenarios import Scenario, parse_scenario, past_incidents
 from vigie.loadgen.traffic import request_stream
 
@@ -68,6 +68,11 @@ def loadgen(
         scenarios = tuple(parse_scenario(text, keys) for text in scenario or [])
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    if history_days is not None and (scenarios or scenario_start is not None):
+        raise typer.BadParameter(
+            "--scenario and --scenario-start apply to live runs; history writes its own past "
+            "incidents"
+        )
     if seed is None:
         seed = random.SystemRandom().getrandbits(32)
         typer.echo(f"seed: {seed}")
@@ -127,7 +132,7 @@ def _live(
     active = tuple(s.shifted(start + int(scenario_start * _S)) for s in scenarios)
     for s in active:
         typer.echo(f"scenario from +{scenario_start:g} s: {_describe(s)}")
-    emitter = SdkEmitter(endpoint, timeout)
+    emitter = SdkEmitter(otlp_http(endpoint, timeout), timeout)
     stream = request_stream(apps, start, start + int(duration * _S), rate, active, seed)
     began = time.perf_counter()
     count = pace(stream, emitter.emit, time.time_ns, time.sleep)

@@ -93,11 +93,39 @@ class _CountingLogs(LogRecordExporter):
         return self._inner.force_flush(timeout_millis)
 
 
-class SdkEmitter:
-    """Emit request shapes as SDK spans and log records to an OTLP/HTTP endpoint."""
+Exporters = Callable[[], tuple[SpanExporter, LogRecordExporter]]
+"""Makes the span and log exporters of one (app, version) pipeline."""
 
-    def __init__(self, endpoint: str, timeout_s: float) -> None:
-        self._endpoint = endpoint.rstrip("/")
+
+def otlp_http(endpoint: str, timeout_s: float) -> Exporters:
+    """OTLP/HTTP protobuf exporters to ``<endpoint>/v1/traces`` and ``/v1/logs``, gzipped."""
+    base = endpoint.rstrip("/")
+    headers = {"User-Agent": "vigie-loadgen"}
+
+    def make() -> tuple[SpanExporter, LogRecordExporter]:
+        return (
+            OTLPSpanExporter(
+                endpoint=f"{base}/v1/traces",
+                timeout=timeout_s,
+                compression=Compression.Gzip,
+                headers=headers,
+            ),
+            OTLPLogExporter(
+                endpoint=f"{base}/v1/logs",
+                timeout=timeout_s,
+                compression=Compression.Gzip,
+                headers=headers,
+            ),
+        )
+
+    return make
+
+
+class SdkEmitter:
+    """Emit request shapes as SDK spans and log records through batch processors."""
+
+    def __init__(self, exporters: Exporters, timeout_s: float) -> None:
+        self._exporters = exporters
         self._timeout_s = timeout_s
         self._providers: dict[tuple[str, str], tuple[TracerProvider, LoggerProvider]] = {}
         self.exported = Exported()
@@ -106,21 +134,13 @@ class SdkEmitter:
     def _pipeline(self, request: RequestShape) -> tuple[TracerProvider, LoggerProvider]:
         key = (request.app.key, request.version)
         if key not in self._providers:
+            span_exporter, log_exporter = self._exporters()
             # Resource(...) rather than Resource.create(...): the latter reads OTEL_* variables.
             resource = Resource(request.app.resource(request.version))
             tracer_provider = TracerProvider(resource=resource, sampler=ALWAYS_ON)
             tracer_provider.add_span_processor(
                 BatchSpanProcessor(
-                    _CountingSpans(
-                        OTLPSpanExporter(
-                            endpoint=f"{self._endpoint}/v1/traces",
-                            timeout=self._timeout_s,
-                            compression=Compression.Gzip,
-                            headers={"User-Agent": "vigie-loadgen"},
-                        ),
-                        self.exported,
-                        self._lock,
-                    ),
+                    _CountingSpans(span_exporter, self.exported, self._lock),
                     max_queue_size=_QUEUE,
                     schedule_delay_millis=_DELAY_MS,
                     max_export_batch_size=_BATCH,
@@ -130,16 +150,7 @@ class SdkEmitter:
             logger_provider = LoggerProvider(resource=resource)
             logger_provider.add_log_record_processor(
                 BatchLogRecordProcessor(
-                    _CountingLogs(
-                        OTLPLogExporter(
-                            endpoint=f"{self._endpoint}/v1/logs",
-                            timeout=self._timeout_s,
-                            compression=Compression.Gzip,
-                            headers={"User-Agent": "vigie-loadgen"},
-                        ),
-                        self.exported,
-                        self._lock,
-                    ),
+                    _CountingLogs(log_exporter, self.exported, self._lock),
                     max_queue_size=_QUEUE,
                     schedule_delay_millis=_DELAY_MS,
                     max_export_batch_size=_BATCH,

@@ -129,7 +129,7 @@ def _fill(template: str, rng: random.Random) -> tuple[str, dict[str, str]]:
         else:
             parts.append(segment)
     path = "/".join(parts)
-    # Templates have no {id} when the INFO message mentions one (a created object's id).
+    # A created object gets an id for the INFO message even when the route has no {id}.
     values.setdefault("id", _PARAMS["id"](rng))
     return path, values
 
