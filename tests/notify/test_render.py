@@ -188,3 +188,35 @@ def test_french_and_english_state_the_same_facts() -> None:
         en = _message(notice(kind=kind, lines=incidents, locale="en"), original_link="https://x/1")
         assert _facts(fr) == _facts(en), kind
         assert fr != en
+
+
+def test_platform_notice_counts_apps_and_clubs_not_the_platform_line() -> None:
+    platform = line(
+        99,
+        club="",
+        app="",
+        slo="(platform)",
+        objective=0.0,
+        window="",
+        burn_rate=None,
+        burn_window=None,
+        budget_remaining=None,
+        dashboard_url="",
+        summary="41 of 60 apps paging at once",
+    )
+    covered = [line(i, club=("algo", "robo")[i % 2]) for i in range(12)]
+    n = notice(
+        channel="admins",
+        kind="platform",
+        lines=[platform, *covered],
+        locale="en",
+        extra={"reason": "41 of 60 apps paging"},
+    )
+    body = _message(n)
+    assert body["content"].startswith("🌩️ Platform incident: 12 apps of 2 clubs in trouble.")
+    first = body["embeds"][0]
+    assert first["title"].endswith("\\(platform\\)")
+    fields = {f["name"]: f["value"] for f in first["fields"]}
+    assert fields["SLO and objective"] == "\\(platform\\)"
+    assert fields["Links"] == f"[Incident page]({platform.incident_url})"
+    assert "]()" not in _text(body) and violations(body) == []

@@ -119,7 +119,7 @@ def _club(club_id: str, club_names: Mapping[str, str]) -> str:
 
 
 def _channel_name(notice: Notice, t: Texts, club_names: Mapping[str, str]) -> str:
-    clubs = {line.club for line in notice.lines}
+    clubs = {line.club for line in notice.lines if line.club}
     if notice.channel != ADMINS:
         return _club(notice.channel, club_names)
     if len(clubs) == 1:
@@ -133,14 +133,14 @@ def _headline(notice: Notice, t: Texts, club_names: Mapping[str, str]) -> str:
     if notice.kind == "platform":
         text = t(
             "platform",
-            apps=len({(x.club, x.app) for x in lines}),
-            clubs=len({x.club for x in lines}),
+            apps=len({(x.club, x.app) for x in lines if x.app}),
+            clubs=len({x.club for x in lines if x.club}),
         )
         if reason := notice.extra.get("reason"):
             text += " " + t("platform_reason", reason=md.truncate(md.escape(reason), 300))
         return text
     if notice.kind == "platform_captain":
-        return t("platform_captain", club=club, count=len({x.app for x in lines}))
+        return t("platform_captain", club=club, count=len({x.app for x in lines if x.app}))
     if lines and all(x.state == "resolved" for x in lines):
         return t("resolved_all", club=club)
     if lines and all(x.state != "open" for x in lines):
@@ -172,6 +172,9 @@ def _follow_up(notice: Notice, t: Texts, original_link: str | None) -> str:
 
 
 def _name(line: IncidentLine) -> str:
+    """``app · slo``; a line without an app (the platform incident) is named by its SLO."""
+    if not line.app:
+        return md.escape(line.slo)
     return f"{md.escape(line.app)} · {md.escape(line.slo)}"
 
 
@@ -228,24 +231,29 @@ def _embed(
         else t("none")
     )
     budget = t.percent(line.budget_remaining) if line.budget_remaining is not None else t("none")
-    links = (
-        f"[{t('link_dashboard')}]({_url(line.dashboard_url)}) · "
-        f"[{t('link_incident')}]({_url(line.incident_url)})"
+    links = " · ".join(
+        f"[{t(label)}]({_url(url)})"
+        for label, url in (
+            ("link_dashboard", line.dashboard_url),
+            ("link_incident", line.incident_url),
+        )
+        if url
+    )
+    objective = (
+        f"{md.escape(line.slo)} — {t.objective(line.objective, md.escape(line.window))}"
+        if line.objective > 0 and line.window
+        else md.escape(line.slo)  # pseudo-SLOs (platform, telemetry) have no objective
     )
     fields = [
-        (
-            t("field_slo"),
-            f"{md.escape(line.slo)} — {t.objective(line.objective, md.escape(line.window))}",
-        ),
+        (t("field_slo"), objective),
         (t("field_burn"), burn),
         (t("field_budget"), budget),
         (t("field_since"), t("since", ts=int(line.since.timestamp()))),
         (t("field_state"), state),
-        (t("field_links"), links),
+        (t("field_links"), links or t("none")),
     ]
     embed: Payload = {
         "title": md.truncate(f"{ICONS[_look(line)]} {_name(line)}", md.EMBED_TITLE_MAX),
-        "url": line.incident_url,
         "color": COLOURS[_look(line)],
         "fields": [
             {
@@ -267,6 +275,8 @@ def _embed(
         },
         "timestamp": line.since.isoformat(),
     }
+    if line.incident_url:
+        embed["url"] = line.incident_url
     if summary := md.escape(line.summary):
         embed["description"] = md.truncate(summary, summary_max)
     return embed
