@@ -6,7 +6,8 @@
 * ``forge``: repository API calls, one in three failing (its custom raw SLI, ticket only);
 * ``wiki``: a trickle of failures (below ``min_events``: low traffic);
 * ``portail``: nothing (no data);
-* Vigie's own cycle duration and lag histograms, three cumulative exports.
+* Vigie's own cycle duration and lag histograms, three cumulative exports;
+* incidents (:data:`INCIDENTS`, through the incident store) and outbox rows (:data:`OUTBOX`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
 
 from vigie.config import Config, load_config
+from vigie.incidents.model import TELEMETRY_SLO, Event
+from vigie.incidents.store import IncidentStore
 from vigie.ingest.logs import convert_logs
 from vigie.ingest.metrics import convert_metrics
 from vigie.ingest.rows import ConvertResult, NoScrub
@@ -38,6 +41,7 @@ from vigie.settings import load_settings
 from vigie.slo.synthetic import insert_traffic
 from vigie.store import Store, connect
 from vigie.store.migrations import migrate
+from vigie.store.migrations.m0025_notify_outbox import OUTBOX as OUTBOX_TABLE
 
 REPO = Path(__file__).resolve().parents[2]
 END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -55,6 +59,37 @@ CYCLE_EXPORTS = {
                             (END - timedelta(minutes=48), 9, 0.09)),
 }
 CYCLE_START = END - timedelta(hours=1)
+
+
+def _event(incident: str, seq: int, minutes: float, kind: str, club: str, app: str, slo: str,
+           severity: str) -> Event:
+    at = END + timedelta(minutes=minutes)
+    return Event(incident, seq, at, at, kind, club, app, "", slo, severity,  # type: ignore[arg-type]
+                 f"{kind} by the seed")
+
+
+INCIDENTS = (
+    # site-web: a ticket two hours ago, resolved; a page during the outage, still open.
+    _event("INC-LATENCY01", 1, -120, "opened", "algoets", "site-web", "latency", "ticket"),
+    _event("INC-LATENCY01", 2, -90, "resolved", "algoets", "site-web", "latency", "ticket"),
+    _event("INC-OUTAGE001", 1, -35, "opened", "algoets", "site-web", "availability", "ticket"),
+    _event("INC-OUTAGE001", 2, -30, "escalated", "algoets", "site-web", "availability", "page"),
+    _event("INC-OUTAGE001", 3, -20, "acknowledged", "algoets", "site-web", "availability",
+           "page"),
+    # forge: open ticket; wiki: telemetry incident resolved only after the end of the range.
+    _event("INC-FORGE0001", 1, -60, "opened", "cedille", "forge", "repo-api", "ticket"),
+    _event("INC-WIKI00001", 1, -170, "opened", "cedille", "wiki", TELEMETRY_SLO, "no_data"),
+    _event("INC-WIKI00001", 2, 10, "resolved", "cedille", "wiki", TELEMETRY_SLO, "no_data"),
+)
+
+# (channel, event, minutes before END) of outbox rows.
+OUTBOX = (
+    *[("algoets", "pending", 50 - i) for i in range(4)],
+    ("algoets", "sent", 49), ("algoets", "retried", 48), ("algoets", "retried", 47),
+    ("algoets", "sent", 46), ("algoets", "sent", 45), ("algoets", "failed", 44),
+    ("admins", "pending", 30), ("admins", "pending", 29), ("admins", "sent", 28),
+    ("admins", "dead", 27), ("admins", "sent", 500),  # long before the range
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +152,11 @@ def _seed(store: Store) -> None:
     for spec in synthetic:
         insert_traffic(store, **spec)
     _insert(store, convert_metrics(_histograms(), NoScrub()))
+    IncidentStore(store).append(INCIDENTS)
+    store.insert(OUTBOX_TABLE, ("key", "channel", "event", "kind", "at"), [
+        (f"{channel}-{i}", channel, event, "incident", END - timedelta(minutes=minutes))
+        for i, (channel, event, minutes) in enumerate(OUTBOX)
+    ])
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.dashboards.conftest import CYCLE_EXPORTS, END, START, Seeded
+from tests.dashboards.conftest import CYCLE_EXPORTS, END, INCIDENTS, OUTBOX, START, Seeded
 from tests.dashboards.macros import TimeRange
 from tests.dashboards.spans import bucket, in_range, read_spans, run
 
@@ -18,7 +18,7 @@ from vigie.slo.evaluator import evaluate
 from vigie.store import tables
 
 PROVES = ("slo_states", "spans_ingested", "logs_ingested", "ingest_freshness", "silent_apps",
-          "evaluation_timing")
+          "evaluation_timing", "notifications_over_time", "notifications_by_channel")
 
 TIME = TimeRange(START, END, timedelta(minutes=5))
 
@@ -125,3 +125,35 @@ def test_evaluation_duration_and_lag(seeded: Seeded) -> None:
         for (_, count0, sum0), (at, count, total) in itertools.pairwise(exports):
             expected[(at.replace(tzinfo=None), name)] = (total - sum0) / (count - count0)
     assert {(r["time"], r["metric"]): r["mean_s"] for r in rows} == pytest.approx(expected)
+
+
+def test_open_incidents_per_app(seeded: Seeded) -> None:
+    rows = run(seeded.store, _sql(seeded, "admin/overview.json", "slo_states"), TIME, {})
+    status: dict[str, str] = {}
+    for event in sorted(INCIDENTS, key=lambda e: e.seq):
+        if event.at <= END and event.kind in ("opened", "reopened", "resolved"):
+            status[event.incident_id] = event.kind
+    apps = {e.incident_id: (e.club, e.app) for e in INCIDENTS}
+    expected = Counter(apps[i] for i, kind in status.items() if kind != "resolved")
+    assert expected == {("algoets", "site-web"): 1, ("cedille", "forge"): 1,
+                        ("cedille", "wiki"): 1}
+    for r in rows:
+        assert r["open_incidents"] == expected.get((r["club"], r["app"]), 0), r
+
+
+def test_notifications_per_channel(seeded: Seeded) -> None:
+    time = TimeRange(END - timedelta(hours=2), END, timedelta(minutes=1))
+    in_range = [(c, e, END - timedelta(minutes=m)) for c, e, m in OUTBOX if m <= 120]
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "notifications_by_channel"),
+               time, {})
+    expected = {}
+    for channel in sorted({c for c, _, _ in in_range}):
+        events = Counter(e for c, e, _ in in_range if c == channel)
+        expected[channel] = {e: events[e] for e in ("sent", "failed", "retried", "dead")}
+    assert {r.pop("channel"): r for r in rows} == expected
+    assert expected["algoets"] == {"sent": 3, "failed": 1, "retried": 2, "dead": 0}
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "notifications_over_time"),
+               time, {})
+    per_minute = Counter((at.replace(tzinfo=None), f"{c} {e}") for c, e, at in in_range
+                         if e != "pending")
+    assert {(r["time"], r["outcome"]): r["notices"] for r in rows} == per_minute

@@ -32,7 +32,8 @@ from vigie.slo.series import sli_series
 from vigie.store import tables
 
 PROVES = ("request_rate", "error_ratio", "latency", "routes", "error_logs", "slow_traces",
-          "slo:*:sli", "slo:*:budget", "slo:*:burn", "var:env", "var:route")
+          "slo:*:sli", "slo:*:budget", "slo:*:burn", "var:env", "var:route",
+          "annotation:Incidents")
 
 TIME = TimeRange(START, END, timedelta(minutes=5))
 STEP = TIME.interval_s
@@ -220,3 +221,18 @@ def test_availability_sli_from_spans(seeded: Seeded, site: Built, spans: list[Sp
     assert {r["time"]: r["sli"] for r in rows} == pytest.approx(
         {t: 1 - sum(s.failed for s in g) / len(g) for t, g in groups.items()})
     assert min(r["sli"] for r in rows) < 0.99
+
+
+def test_incident_annotations(seeded: Seeded, site: Built) -> None:
+    (annotation,) = [a for a in site.json["annotations"]["list"] if a["name"] == "Incidents"]
+    sql = annotation["target"]["rawSql"]
+    rows = run(seeded.store, sql, TIME, {})
+    assert [(r["time"], r["timeEnd"], r["tags"]) for r in rows] == [
+        ((END - timedelta(minutes=120)).replace(tzinfo=None),
+         (END - timedelta(minutes=90)).replace(tzinfo=None), "ticket"),
+        ((END - timedelta(minutes=35)).replace(tzinfo=None), END.replace(tzinfo=None), "page"),
+    ]
+    assert rows[1]["text"] == "INC-OUTAGE001 availability (page): acknowledged by the seed"
+    # Over the last hour only the outage shows; the wiki's incident stays on the wiki's board.
+    last_hour = TimeRange(END - timedelta(hours=1), END, TIME.interval)
+    assert [r["tags"] for r in run(seeded.store, sql, last_hour, {})] == ["page"]

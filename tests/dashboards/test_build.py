@@ -62,6 +62,9 @@ def test_every_shipped_query_is_proved_on_the_engine() -> None:
             assert any(fnmatch(panel.key, pattern) for pattern in PROVED), (built.path, panel.key)
         for variable in built.json["templating"]["list"]:
             assert f"var:{variable['name']}" in PROVED
+        for annotation in built.json["annotations"]["list"]:
+            if "target" in annotation:
+                assert f"annotation:{annotation['name']}" in PROVED
 
 
 def test_dashboards_follow_the_grafana_and_plugin_models() -> None:

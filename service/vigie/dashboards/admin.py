@@ -50,6 +50,8 @@ def overview(targets: Sequence[SloTarget]) -> Built:
                     {"id": "mappings", "value": _state_mapping()}]},
                 unit_override("budget_remaining", "percentunit", decimals=1),
                 unit_override("worst_burn", "x", decimals=2),
+                {"matcher": {"id": "byName", "options": "open_incidents"}, "properties": [
+                    {"id": "displayName", "value": "open incidents (app)"}]},
                 {"matcher": {"id": "byName", "options": "app"},
                  "properties": [{"id": "links", "value": app_link}]},
                 {"matcher": {"id": "byName", "options": "uid"},
@@ -86,6 +88,16 @@ def pipeline(apps: Sequence[tuple[str, str]]) -> Built:
               sql.silent_apps(apps), width=12, height=8,
               description="Apps with SLOs but no span in the time range, with their last "
               "span's minute (empty: none in the activity rollup's 7 days)."),
+        row("notifications", "Notifications Discord / Discord notifications"),
+        timeseries("notifications_over_time", "Envois par canal / Deliveries per channel",
+                   sql.notifications_over_time(), unit="short", width=12,
+                   description="Outbox outcomes per channel: sent, failed (refused), dead "
+                   "(webhook gone), retried (a failed attempt that will be tried again).",
+                   defaults={"custom": {"drawStyle": "bars", "fillOpacity": 60,
+                                        "showPoints": "never"}}),
+        table("notifications_by_channel", "Bilan par canal / Totals per channel",
+              sql.notifications_by_channel(), width=12, height=8,
+              description="Outbox outcomes per channel over the time range."),
         row("evaluation", "Évaluation des SLO / SLO evaluation"),
         timeseries("evaluation_timing", "Durée et retard des cycles / Cycle duration and lag",
                    sql.evaluation_timing(), unit="s", width=24,

@@ -18,6 +18,7 @@ from typing import Any
 from vigie.config.slo import SloFile
 from vigie.dashboards import sql
 from vigie.dashboards.model import (
+    DATASOURCE,
     Panel,
     dashboard,
     query_variable,
@@ -114,8 +115,20 @@ def _logs_and_traces(app: str) -> list[Panel]:
     ]
 
 
-def app_dashboard(club: str, app: str, files: list[SloFile], annotations: list[dict[str, Any]]
-                  ) -> Built:
+def incident_annotation(club: str, app: str) -> dict[str, Any]:
+    """Vigie's incidents of the app as shaded regions (the plugin's annotation query form)."""
+    return {
+        "datasource": DATASOURCE,
+        "enable": True,
+        "hide": False,
+        "iconColor": "red",
+        "name": "Incidents",
+        "target": {"editorType": "sql", "format": 1, "rawSql": sql.incident_regions(club, app),
+                   "refId": "Incidents"},
+    }
+
+
+def app_dashboard(club: str, app: str, files: list[SloFile]) -> Built:
     """The dashboard of one app from its SLO files (one per environment at most)."""
     targets = targets_from_files(files)
     panels = _traffic(app)
@@ -135,7 +148,7 @@ def app_dashboard(club: str, app: str, files: list[SloFile], annotations: list[d
         tags=["vigie", f"club:{club}"],
         panels=panels,
         variables=variables,
-        annotations=annotations,
+        annotations=[incident_annotation(club, app)],
         links=[{"asDropdown": False, "icon": "dashboard", "includeVars": False, "keepTime": True,
                 "tags": [], "targetBlank": False, "title": "Vigie overview", "type": "link",
                 "url": "/d/vigie-overview"}],

@@ -106,7 +106,7 @@ def dashboards(config: Config) -> list[Built]:
     for slo_file in config.slo_files:
         by_app[(slo_file.club, slo_file.app)].append(slo_file)
     apps = sorted(by_app)
-    built = [app_dashboard(club, app, by_app[(club, app)], []) for club, app in apps]
+    built = [app_dashboard(club, app, by_app[(club, app)]) for club, app in apps]
     targets = targets_from_files(f for key in apps for f in by_app[key])
     built += [admin.overview(targets), admin.pipeline(apps)]
     return built

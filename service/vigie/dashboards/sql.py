@@ -28,6 +28,8 @@ from vigie.slo.spans import ENVIRONMENT, IS_ERROR, MINUTE, ROUTE, SERVER_SPAN
 from vigie.slo.windows import PAIRS, PRESENCE_WINDOW, WINDOWS
 from vigie.store import tables
 from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
+from vigie.store.migrations.m0020_incident_events import TABLE as INCIDENT_EVENTS
+from vigie.store.migrations.m0025_notify_outbox import OUTBOX
 
 END = "toStartOfMinute($__toTime)"
 """The exclusive end of every SLO window: the start of the dashboard end time's minute."""
@@ -340,13 +342,52 @@ STATE_RANK = {"page": 0, "no_data": 1, "low_traffic": 2, "ticket": 3, "ok": 4}
 """Overview order: what needs attention first."""
 
 
+# Incidents: an incident's status is that of its latest opening, re-opening or resolving event
+# (the rule of vigie.incidents.store); only events up to the end of the range count.
+_INCIDENTS_AT_END = (
+    "SELECT incident_id, any(club) AS club, any(app) AS app,\n"
+    "       argMaxIf(kind, seq, kind IN ('opened', 'reopened', 'resolved')) AS status\n"
+    f"    FROM {INCIDENT_EVENTS} WHERE at <= $__toTime GROUP BY incident_id"
+)
+
+
 def slo_states(branches: Sequence[str]) -> str:
-    """Every SLO's state (see :func:`slo_state_branch`), worst first."""
+    """Every SLO's state (see :func:`slo_state_branch`) and the open incidents of its app (any
+    SLO, and the app's telemetry incident) at the end of the range, worst first."""
     rank = "[" + ", ".join(literal(s) for s in STATE_RANK) + "]"
     return (
-        "SELECT club, app, slo, environment, state, budget_remaining, worst_burn, uid\n"
-        "FROM (\n" + "\nUNION ALL\n".join(branches) + "\n)\n"
+        "SELECT s.club AS club, s.app AS app, slo, environment, state, budget_remaining,\n"
+        "       worst_burn, i.open AS open_incidents, uid\n"
+        "FROM (\n" + "\nUNION ALL\n".join(branches) + "\n) AS s\n"
+        "LEFT JOIN (\n"
+        "    SELECT club, app, countIf(status != 'resolved') AS open\n"
+        f"    FROM ({_INCIDENTS_AT_END})\n"
+        "    GROUP BY club, app\n"
+        ") AS i ON i.club = s.club AND i.app = s.app\n"
         f"ORDER BY indexOf({rank}, state), budget_remaining, club, app, slo"
+    )
+
+
+def incident_regions(club: str, app: str) -> str:
+    """Annotation regions: each incident of the app from its first event to its resolution
+    (or the end of the range while open), with its worst severity and latest reason."""
+    severity = "argMax(severity, indexOf(['no_data', 'ticket', 'page'], severity))"
+    return (
+        "SELECT time, timeEnd, text, tags\n"
+        "FROM (\n"
+        "    SELECT min(at) AS time,\n"
+        "           if(argMaxIf(kind, seq, kind IN ('opened', 'reopened', 'resolved'))"
+        " = 'resolved',\n"
+        "              maxIf(at, kind = 'resolved'), toDateTime64($__toTime, 3)) AS timeEnd,\n"
+        f"           concat(incident_id, ' ', any(slo), ' (', {severity}, '): ',"
+        " argMax(reason, seq)) AS text,\n"
+        f"           {severity} AS tags\n"
+        f"    FROM {INCIDENT_EVENTS}\n"
+        f"    WHERE club = {literal(club)} AND app = {literal(app)} AND at <= $__toTime\n"
+        "    GROUP BY incident_id\n"
+        ")\n"
+        "WHERE timeEnd >= $__fromTime\n"
+        "ORDER BY time"
     )
 
 
@@ -411,6 +452,31 @@ def evaluation_timing() -> str:
         ")\n"
         "WHERE n > 1 AND d_count > 0\n"
         "GROUP BY time, metric\nORDER BY time, metric"
+    )
+
+
+NOTICE_OUTCOMES = ("sent", "failed", "retried", "dead")
+"""Outbox events that end or retry a delivery (vigie.store.migrations.m0025_notify_outbox)."""
+
+
+def notifications_over_time() -> str:
+    outcomes = ", ".join(literal(e) for e in NOTICE_OUTCOMES)
+    return (
+        "SELECT $__timeInterval(at) AS time, concat(channel, ' ', event) AS outcome,"
+        " count() AS notices\n"
+        f"FROM {OUTBOX}\nWHERE $__timeFilter(at) AND event IN ({outcomes})\n"
+        "GROUP BY time, outcome\nORDER BY time, outcome"
+    )
+
+
+def notifications_by_channel() -> str:
+    """Per channel, over the range: notices delivered (sent), refused (failed), given up because
+    the webhook is gone (dead), and attempts that will be retried."""
+    counts = ", ".join(f"countIf(event = {literal(e)}) AS {e}" for e in NOTICE_OUTCOMES)
+    return (
+        f"SELECT channel, {counts}\n"
+        f"FROM {OUTBOX}\nWHERE $__timeFilter(at)\n"
+        "GROUP BY channel\nORDER BY channel"
     )
 
 
