@@ -185,3 +185,21 @@ def test_cli_build_and_check(config_dir: Path) -> None:
     assert result.exit_code == 1
     assert "dashboards/sonia/portail.json" in result.output
     assert "dashboards/admin/overview.json" in result.output
+
+
+def test_drift_check_fits_vigie_check(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``drift_problems`` is a ``vigie.cli.config.CHECKS`` entry: same signature and output."""
+    from vigie.cli import config as config_cli
+
+    monkeypatch.setattr(config_cli, "CHECKS", (*config_cli.CHECKS, drift_problems))
+    app = typer.Typer()
+    app.command("check")(config_cli.check)
+    app.command("noop")(lambda: None)
+    runner = CliRunner()
+    write(load_config(config_dir), config_dir / "dashboards")
+    result = runner.invoke(app, ["check", "--config-dir", str(config_dir)])
+    assert result.exit_code == 0, result.output
+    (config_dir / "dashboards/cedille/wiki.json").write_text("{}\n")
+    result = runner.invoke(app, ["check", "--config-dir", str(config_dir)])
+    assert result.exit_code == 1
+    assert result.output.startswith("dashboards/cedille/wiki.json:1: (generated): differs")

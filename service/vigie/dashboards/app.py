@@ -149,8 +149,5 @@ def app_dashboard(club: str, app: str, files: list[SloFile]) -> Built:
         panels=panels,
         variables=variables,
         annotations=[incident_annotation(club, app)],
-        links=[{"asDropdown": False, "icon": "dashboard", "includeVars": False, "keepTime": True,
-                "tags": [], "targetBlank": False, "title": "Vigie overview", "type": "link",
-                "url": "/d/vigie-overview"}],
     )
     return Built(f"{club}/{app}.json", data, tuple(panels))
