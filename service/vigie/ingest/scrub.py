@@ -43,10 +43,12 @@ _KEPT_GROUPS = ("pre", "post")
 # Strings longer than this are not memoised: they are log bodies and messages, mostly unique,
 # and would evict the short repeated values that make the memo worthwhile.
 CACHE_MAX_LEN = 256
+CACHE_MAX_ENTRIES = 50_000
+
 _DIGITS = "0123456789"
 _DIGIT_SET = frozenset(_DIGITS)
+# Bound of the table "gate characters present -> rules to check" (a few hundred in practice).
 _MAX_GATES = 4096
-CACHE_MAX_ENTRIES = 50_000
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def _compile(source: Path, where: str, regex: str) -> re.Pattern[str]:
         raise ConfigError(f"{source}: {where}: invalid regex: {exc}") from exc
 
 
-def python_replacement(rule: PiiRule, marker: str) -> str:
+def _python_replacement(rule: PiiRule, marker: str) -> str:
     """The ``re.sub`` template of a rule: kept groups around the marker."""
     escaped = marker.replace("\\", "\\\\")
     pre = "\\g<pre>" if "pre" in rule.keeps else ""
@@ -261,7 +263,7 @@ class Scrubber:
                 tuple(_Clause.of(clause) for clause in rule.needs),
                 rule.min_digits,
                 re.compile(rule.regex, REGEX_FLAGS),
-                python_replacement(rule, self.patterns.marker(rule.kind)),
+                _python_replacement(rule, self.patterns.marker(rule.kind)),
             )
             for order, rule in enumerate(self.patterns.rules)
         )
