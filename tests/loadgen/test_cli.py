@@ -26,7 +26,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 def test_history_mode_writes_back_dated_telemetry_of_the_chosen_apps(sink: Sink) -> None:
     code, output = _run(
-        "--endpoint", sink.url, "--history-days", "3.2", "--history-rate", "0.5",
+        "--endpoint", sink.url, "--history-days", "3.5", "--history-rate", "0.5",
         "--apps", "algoets/site-web,sonia/portail", "--seed", "4",
     )  # fmt: skip
     assert code == 0, output

@@ -54,7 +54,7 @@ def test_history_arrives_back_dated_in_batches_with_traces_and_logs(sink: Sink) 
     times = [s.start_time_unix_nano for _, s in spans]
     assert min(times) < start + H and max(times) > NOW - H
     assert all(start <= t < NOW for t in times)
-    # The outage of three days ago is there: site-web answered 503 for a while.
+    # The outage of three days ago (2.4 to 3.4 days before now) is there: site-web answered 503.
     outage = [
         s
         for resource, s in spans

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from vigie.loadgen.catalog import SAMPLE_APPS
+from vigie.loadgen.catalog import MONTREAL_UTC_OFFSET_H, SAMPLE_APPS
 from vigie.loadgen.scenarios import Scenario, effects_at, next_minor, parse_scenario, past_incidents
 
 KEYS = tuple(a.key for a in SAMPLE_APPS)
@@ -81,8 +81,11 @@ def test_past_incidents_fall_inside_the_history() -> None:
         assert s.end_ns > start and s.start_ns < now
     site = [s for s in month if s.app == SITE.key]
     assert len(site) == 1 and site[0].share == 1.0
-    # Two runs in the same hour place the incidents identically.
+    # Two runs on the same day place the incidents identically, at Montréal times of day.
     assert past_incidents(now + 60 * 10**9, 30) == month
+    assert past_incidents(now + 3 * H, 30) == month
+    local = (site[0].start_ns // 10**9 + MONTREAL_UTC_OFFSET_H * 3600) % 86400
+    assert local == 14 * 3600 + 10 * 60
     # A short history keeps only the recent ones.
     assert [(s.kind, s.app) for s in past_incidents(now, 4)] == [("outage", SITE.key)]
     assert past_incidents(now, 1) == ()

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The clubs are in Montréal: UTC-5 (UTC-4 in summer; an hour off half the year is fine for the
+# daily shape of traffic and the time of day of past incidents).
+MONTREAL_UTC_OFFSET_H = -5
+
 
 @dataclass(frozen=True, slots=True)
 class DbCall:
@@ -55,9 +59,9 @@ class App:
     # Relative popularity: an app's share of the total request rate.
     weight: float
     routes: tuple[Route, ...]
-    # Share of requests failing with a 500 outside any scenario: about half of a 99.9 %
-    # objective's budget, so that the incidents of the history show on the budget.
-    error_rate: float = 0.0005
+    # Share of requests failing with a 500 outside any scenario: about a fifth of the error
+    # budget of the app's sample objective, so that the incidents of the history show on it.
+    error_rate: float = 0.001
 
     @property
     def key(self) -> str:
@@ -103,6 +107,7 @@ SAMPLE_APPS: tuple[App, ...] = (
         "site-web",
         "1.4.2",
         weight=1.0,
+        error_rate=0.0002,
         routes=(
             Route(
                 "GET",
@@ -188,6 +193,7 @@ SAMPLE_APPS: tuple[App, ...] = (
         "wiki",
         "0.9.7",
         weight=0.8,
+        error_rate=0.002,
         routes=(
             Route(
                 "GET",
@@ -233,6 +239,7 @@ SAMPLE_APPS: tuple[App, ...] = (
         "forge",
         "1.21.3",
         weight=0.7,
+        error_rate=0.0002,
         routes=(
             Route(
                 "GET",

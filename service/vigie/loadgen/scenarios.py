@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from vigie.loadgen.catalog import App
+from vigie.loadgen.catalog import MONTREAL_UTC_OFFSET_H, App
 
 ScenarioKind = Literal["outage", "latency", "deploy"]
 KINDS: tuple[str, ...] = get_args(ScenarioKind)
@@ -117,24 +117,26 @@ def parse_scenario(text: str, known_apps: tuple[str, ...]) -> Scenario:
 def past_incidents(now_ns: int, days: float) -> tuple[Scenario, ...]:
     """The incidents written into a history of ``days`` days ending at ``now_ns``.
 
-    Anchored on the hour so that two runs in the same hour place them identically. They give
-    the budgets a visible past: a fast burn (full outage), a slow burn (a few percent of
-    errors for hours), a latency regression, and a deploy that changed a version.
+    Placed at fixed Montréal times of day, counted in days before the day of ``now_ns``, so that
+    runs on the same day place them identically. They give the budgets a visible past: a fast
+    burn (a short full outage), a slow one (a few percent of errors for hours), a partial
+    outage, a latency regression, and a deploy that changed a version.
     """
-    anchor = now_ns - now_ns % _HOUR_NS
+    offset = MONTREAL_UTC_OFFSET_H * _HOUR_NS
+    midnight = (now_ns + offset) // _DAY_NS * _DAY_NS - offset
     start = now_ns - int(days * _DAY_NS)
 
-    def window(days_ago: float, minutes: float) -> tuple[int, int]:
-        begin = anchor - int(days_ago * _DAY_NS)
+    def window(days_ago: int, hour: int, minute: int, minutes: float) -> tuple[int, int]:
+        begin = midnight - days_ago * _DAY_NS + hour * _HOUR_NS + minute * _MINUTE_NS
         return begin, begin + int(minutes * _MINUTE_NS)
 
     candidates = [
-        Scenario("outage", "algoets/site-web", *window(3, 25), share=1.0),
+        Scenario("outage", "algoets/site-web", *window(3, 14, 10, 12), share=1.0),
         # Before this deploy api-concours ran 2.0.4; it runs the catalogue version since.
-        Scenario("deploy", "algoets/api-concours", 0, window(5, 0)[0], version="2.0.4"),
-        Scenario("latency", "cedille/wiki", *window(9, 120), factor=8.0),
-        Scenario("outage", "sonia/portail", *window(12, 180), share=0.08),
-        Scenario("outage", "cedille/forge", *window(20, 25), share=0.5),
+        Scenario("deploy", "algoets/api-concours", 0, window(5, 16, 30, 0)[0], version="2.0.4"),
+        Scenario("latency", "cedille/wiki", *window(9, 10, 0, 180), factor=15.0),
+        Scenario("outage", "sonia/portail", *window(12, 9, 0, 360), share=0.05),
+        Scenario("outage", "cedille/forge", *window(20, 19, 30, 25), share=0.5),
     ]
     return tuple(
         s for s in candidates if s.end_ns is not None and s.end_ns > start and s.start_ns < now_ns

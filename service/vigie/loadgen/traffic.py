@@ -11,14 +11,12 @@ import heapq
 import random
 from collections.abc import Iterator
 
-from vigie.loadgen.catalog import App
+from vigie.loadgen.catalog import MONTREAL_UTC_OFFSET_H, App
 from vigie.loadgen.model import RequestShape, generate_request
 from vigie.loadgen.scenarios import Scenario, effects_at
 
 _S = 1_000_000_000
 _HOUR_NS = 3600 * _S
-# Montréal is UTC-5 (UTC-4 in summer): an hour off half of the year is fine for a daily shape.
-_UTC_OFFSET_H = -5
 _HOURLY = (
     0.35, 0.2, 0.12, 0.08, 0.08, 0.1, 0.2, 0.45, 0.8, 1.1, 1.3, 1.4,
     1.4, 1.45, 1.5, 1.5, 1.45, 1.35, 1.3, 1.4, 1.5, 1.4, 1.0, 0.6,
@@ -30,7 +28,7 @@ DAILY_PROFILE = tuple(h / _MEAN for h in _HOURLY)
 
 def daily_factor(t_ns: int) -> float:
     """Traffic at ``t_ns`` relative to the daily average."""
-    return DAILY_PROFILE[(t_ns // _HOUR_NS + _UTC_OFFSET_H) % 24]
+    return DAILY_PROFILE[(t_ns // _HOUR_NS + MONTREAL_UTC_OFFSET_H) % 24]
 
 
 def app_random(seed: int, app: App) -> random.Random:
