@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +11,7 @@ from vigie.config.slo import Slo
 from vigie.incidents.inhibit import platform_condition
 from vigie.incidents.model import Event, Incident
 from vigie.incidents.state import fold, signals, transition
+from vigie.notify.notice import Notice
 from vigie.slo.catalog import SloTarget
 from vigie.slo.decision import Decision, PairVerdict
 from vigie.slo.evaluator import Evaluation, SloStatus
@@ -95,3 +96,17 @@ def replay(
             fold(events).values(), sig, lambda c: cfg.policy_for(c) if c else cfg.policy, at, at
         )
     return events, fold(events)
+
+
+class RecordingDelivery:
+    """Stands in for :class:`vigie.notify.dispatcher.Delivery`: keeps what it is given, and
+    ignores a key it already has (the outbox's contract)."""
+
+    def __init__(self) -> None:
+        self.notices: list[Notice] = []
+        self.calls = 0
+
+    def submit(self, notices: Sequence[Notice]) -> None:
+        self.calls += 1
+        known = {n.key for n in self.notices}
+        self.notices += [n for n in notices if n.key not in known]

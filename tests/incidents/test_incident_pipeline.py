@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from incident_builders import CAPTAINS, T0, config, evaluation, target
+from incident_builders import CAPTAINS, T0, RecordingDelivery, config, evaluation, target
 
-from conftest import RecordingDelivery
 from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
 from vigie.incidents.store import EVENTS, NOTICES

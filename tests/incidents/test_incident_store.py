@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from incident_builders import T0, config, evaluation, replay, target
+from incident_builders import T0, RecordingDelivery, config, evaluation, replay, target
 
-from conftest import RecordingDelivery
 from vigie.incidents.grouping import Planned
 from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService

@@ -92,6 +92,10 @@ class Event:
         return {
             "incident_id": self.incident_id,
             "seq": self.seq,
+            "club": self.club,
+            "app": self.app,
+            "environment": self.environment,
+            "slo": self.slo,
             "at": self.at.isoformat(),
             "evaluation_at": self.evaluation_at.isoformat(),
             "kind": self.kind,

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from vigie.config import Config
 from vigie.config.clubs import Policy
@@ -48,6 +49,43 @@ class CycleOutcome:
     skipped: str | None = None  # why no state change was decided
     dry_run: bool = False
     held: tuple[tuple[str, str, str], ...] = field(default=())  # (incident, channel, reason)
+
+    def lines(self) -> list[str]:
+        """A readable account: each event and notice with its reason."""
+        verb = ("would write", "would send") if self.dry_run else ("wrote", "submitted")
+        out = [
+            f"incidents: {verb[0]} {len(self.events)} event(s), {verb[1]} "
+            f"{len(self.notices)} notice(s); platform: {self.platform.reason}"
+        ]
+        if self.skipped:
+            out.append(f"  {self.skipped}")
+        for e in self.events:
+            where = "/".join(p for p in (e.club, e.app, e.environment, e.slo) if p)
+            out.append(
+                f"  event  {e.incident_id} #{e.seq} {e.kind} {where} {e.severity}: {e.reason}"
+            )
+        for p in self.planned:
+            ids = ", ".join(i.id for i in p.incidents)
+            out.append(f"  notice {p.key} → {p.channel} {p.kind} [{ids}]: {p.reason}")
+        return out
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """One JSON-ready object per event and notice (``type``: ``event`` or ``notice``)."""
+        events = [{"type": "event", **e.as_dict()} for e in self.events]
+        notices = [
+            {
+                "type": "notice",
+                "key": p.key,
+                "channel": p.channel,
+                "kind": p.kind,
+                "incidents": [i.id for i in p.incidents],
+                "mentions": list(p.mentions),
+                "edit_of": p.edit_of,
+                "reason": p.reason,
+            }
+            for p in self.planned
+        ]
+        return [*events, *notices]
 
 
 def policy_of(config: Config) -> Callable[[str], Policy]:

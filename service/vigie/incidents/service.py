@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from vigie.config import Config
@@ -19,7 +19,8 @@ from vigie.incidents.model import Event, Incident
 from vigie.incidents.pipeline import CycleOutcome, run_cycle
 from vigie.incidents.silences import Silence, SilenceStore, new_silence
 from vigie.incidents.store import IncidentStore
-from vigie.notify.notice import NoticeSink
+from vigie.notify.notice import Notice, NoticeSink
+from vigie.notify.outbox import Outbox
 from vigie.settings import Settings
 from vigie.slo.evaluator import Evaluation
 from vigie.store import Store
@@ -33,6 +34,18 @@ class NotFound(LookupError):
 
 class Conflict(ValueError):
     """The request does not apply to the current state (e.g. acknowledging a resolved incident)."""
+
+
+class OutboxSink:
+    """A notice sink for one-shot commands (``vigie evaluate``): records notices in the
+    delivery's outbox as ``pending`` and returns; the service's delivery sends them (its
+    ``start`` / ``run_pending`` pick up pending notices). Known keys are ignored."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.outbox = Outbox(store, clock)
+
+    def submit(self, notices: Sequence[Notice]) -> None:
+        self.outbox.record(notices)
 
 
 class IncidentService:
