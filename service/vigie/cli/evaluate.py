@@ -1,9 +1,13 @@
-"""``vigie evaluate [--at <RFC 3339 time>] [--json]``: evaluate every SLO once, for any instant.
+"""``vigie evaluate [--at <RFC 3339 time>] [--json] [--dry-run]``: evaluate every SLO once, for
+any instant, then run the incident and notification stages on that evaluation.
 
-One line of JSON per SLO with ``--json``, else a table. Evaluating a past instant reads only the
-data before it, so ``--at`` replays what the engine would have decided then (within the rollups'
-retention). The evaluation itself is :func:`vigie.slo.evaluator.evaluate`; later stages
-(incidents, notifications) build on it without going through this command.
+One line of JSON per SLO with ``--json``, else a table followed by the incident events and
+notices. Evaluating a past instant reads only the data before it, so ``--at`` replays what the
+engine would have decided then (within the rollups' retention), through the whole path: incident
+events are written and notices recorded in the delivery outbox (sent by the service's delivery).
+``--dry-run`` writes and records nothing and prints the events and notices (with ``--json``, as
+extra lines with ``"type": "event"`` or ``"notice"``). The stages are
+:func:`vigie.slo.evaluator.evaluate` and :func:`vigie.incidents.pipeline.run_cycle`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import typer
 
 from vigie.cli import settings_of
 from vigie.config import load_config
+from vigie.incidents.lines import Links
+from vigie.incidents.pipeline import CycleOutcome, run_cycle
+from vigie.incidents.service import OutboxSink
 from vigie.slo.catalog import targets_from_files
 from vigie.slo.evaluator import Evaluation, evaluate
 from vigie.store import connect
@@ -40,21 +47,43 @@ def evaluate_command(
         None, "--at", help="instant to evaluate, RFC 3339 (default: now)", show_default=False
     ),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per SLO and line"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="write no incident event, record no notice: print them"
+    ),
 ) -> None:
-    """Evaluate every SLO once and print its state, burn rates and error budget."""
+    """Evaluate every SLO once, print its state, burn rates and error budget, and run the
+    incident and notification stages."""
     settings = settings_of(ctx)
     instant = parse_instant(at) if at is not None else datetime.now(UTC)
-    targets = targets_from_files(load_config(settings.config_dir).slo_files)
+    config = load_config(settings.config_dir)
+    targets = targets_from_files(config.slo_files)
     store = connect(settings)
     try:
-        result = evaluate(store, targets, instant)
+        result = evaluate(store, targets, instant, stale_after=config.alerts.policy.no_data_after)
+        outcome = run_cycle(
+            store,
+            config,
+            result,
+            result.at,
+            links=Links(settings.public_url, settings.grafana_url),
+            dry_run=dry_run,
+            delivery=None if dry_run else OutboxSink(store),
+        )
     finally:
         store.close()
     if as_json:
         for status in result.statuses:
             typer.echo(json.dumps(status.as_dict(), ensure_ascii=False))
+        for item in outcome.as_dicts() if dry_run else ():
+            typer.echo(json.dumps(item, ensure_ascii=False))
     else:
         typer.echo(render_table(result))
+        typer.echo(render_outcome(outcome))
+
+
+def render_outcome(outcome: CycleOutcome) -> str:
+    """The incident stage's events and notices, one per line, with their reasons."""
+    return "\n".join(outcome.lines())
 
 
 def render_table(result: Evaluation) -> str:
