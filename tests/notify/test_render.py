@@ -219,4 +219,5 @@ def test_platform_notice_counts_apps_and_clubs_not_the_platform_line() -> None:
     fields = {f["name"]: f["value"] for f in first["fields"]}
     assert fields["SLO and objective"] == "\\(platform\\)"
     assert fields["Links"] == f"[Incident page]({platform.incident_url})"
+    assert first["footer"]["text"] == f"Vigie · Cedille platform · {platform.incident_id}"
     assert "]()" not in _text(body) and violations(body) == []

@@ -267,7 +267,7 @@ def _embed(
             "text": md.truncate(
                 t(
                     "footer",
-                    club=_club(line.club, club_names),
+                    club=_club(line.club, club_names) if line.club else t("platform_name"),
                     incident=md.escape(line.incident_id),
                 ),
                 md.FOOTER_MAX,
