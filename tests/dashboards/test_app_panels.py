@@ -24,7 +24,8 @@ from tests.dashboards.spans import (
     selected,
 )
 
-from vigie.dashboards.app import Built
+from vigie.config.slo import CustomSli, Slo, SloFile
+from vigie.dashboards.app import Built, app_dashboard
 from vigie.dashboards.build import dashboards
 from vigie.slo.catalog import targets_from_files
 from vigie.slo.evaluator import evaluate
@@ -236,3 +237,28 @@ def test_incident_annotations(seeded: Seeded, site: Built) -> None:
     # Over the last hour only the outage shows; the wiki's incident stays on the wiki's board.
     last_hour = TimeRange(END - timedelta(hours=1), END, TIME.interval)
     assert [r["tags"] for r in run(seeded.store, sql, last_hour, {})] == ["page"]
+
+
+def test_custom_rollup_sli_equals_the_engine(seeded: Seeded) -> None:
+    """A custom SLI over the rollup (no sample uses one), restricted to an environment."""
+    slo_file = SloFile(app="site-web", club="algoets", environment="prod", slos=[Slo(
+        name="custom-rollup", objective=99.5, window="7d", min_events=50,
+        sli=CustomSli(kind="custom", source="rollup", good="sum(Total) - sum(Errors)",
+                      total="sum(Total)"))])
+    (target,) = targets_from_files([slo_file])
+    built = app_dashboard("algoets", "site-web", [slo_file])
+    (status,) = evaluate(seeded.store, [target], END).statuses
+    (budget,) = run(seeded.store, _sql(built, "slo:custom-rollup:budget"), TIME, {})
+    assert _close(budget["budget_remaining"], status.decision.budget_remaining)
+    burns = run(seeded.store, _sql(built, "slo:custom-rollup:burn"), TIME, {})
+    for row, verdict in zip(burns, status.decision.pairs, strict=True):
+        assert _close(row["long_burn"], verdict.long_burn)
+        assert row["status"] == ("firing" if verdict.fired else verdict.suppressed or "ok")
+    assert status.decision.state == "page"
+    series = run(seeded.store, _sql(built, "slo:custom-rollup:sli"), TIME, {})
+    engine = {p.t.replace(tzinfo=None): p.sli
+              for p in sli_series(seeded.store, target, START, END, STEP) if p.total > 0}
+    assert {r["time"]: r["sli"] for r in series if r["time"] in engine} == pytest.approx(engine)
+    # The panel's range also holds the minute at its end, the engine's series does not.
+    assert {r["time"] for r in series} - set(engine) <= {END.replace(tzinfo=None)}
+    assert len(engine) == 36

@@ -95,7 +95,14 @@ def _slo(target: SloTarget) -> list[Panel]:
               "of the time range; a pair fires when both reach the threshold.",
               overrides=[unit_override("long_burn", "x", decimals=2),
                          unit_override("short_burn", "x", decimals=2),
-                         unit_override("threshold", "x", decimals=2)]),
+                         unit_override("threshold", "x", decimals=2),
+                         {"matcher": {"id": "byName", "options": "status"}, "properties": [
+                             {"id": "custom.cellOptions", "value": {"type": "color-text"}},
+                             {"id": "mappings", "value": [{"type": "value", "options": {
+                                 "firing": {"color": "red", "index": 0},
+                                 "low_traffic": {"color": "blue", "index": 1},
+                                 "disabled": {"color": "text", "index": 2},
+                                 "ok": {"color": "green", "index": 3}}}]}]}]),
     ]
 
 
