@@ -5,9 +5,11 @@ exists (GET requests only); :func:`plan` is the pure difference, as steps printe
 changes; :func:`apply` performs them. Running it again plans nothing: it is idempotent.
 
 * A club's folder is the one titled with the club id: the folder Grafana's file provisioning
-  makes for ``dashboards/<club>/`` (``foldersFromFilesStructure`` names folders after their
-  directory and reuses a folder with that title). The ``admin`` folder holds the overview and
-  pipeline dashboards.
+  makes for ``dashboards/<club>/`` (grafana/grafana
+  ``pkg/services/provisioning/dashboards/file_reader.go``: with ``foldersFromFilesStructure``
+  the folder name is the directory's base name, looked up by title and created only when no
+  folder has that title, so either side may create it first). The ``admin`` folder holds the
+  overview and pipeline dashboards.
 * Team ``vigie-<club>`` has exactly the club's ``grafana_logins`` as members. A login unknown to
   Grafana (never signed in) is reported and skipped.
 * Folder permissions are replaced by: the club's team may view. The admin folder gets none:
