@@ -168,3 +168,25 @@ def test_keys_are_deterministic_per_channel_and_content() -> None:
     assert [p.key for p in a] == [p.key for p in b]
     assert len({p.key for p in a}) == len(a)
     assert all(p.key.startswith("N-") and len(p.key) == 18 for p in a)
+
+
+def test_tickets_wait_for_the_end_of_quiet_hours_pages_do_not() -> None:
+    quiet = {"quiet_hours": {"start": "23:00", "end": "08:00", "timezone": "America/Montreal"}}
+    night = datetime.fromisoformat("2026-11-20T07:00:00+00:00")  # 02:00 in Montréal
+    morning = datetime.fromisoformat("2026-11-20T13:00:00+00:00")  # 08:00 in Montréal
+    cfg = config(alerts({"repeat_interval": "12h"}, alpha=quiet))  # no reminder overnight
+    ticket, page = target("alpha", "shop"), target("alpha", "cart")
+    _, incidents = replay([(night, {ticket: "ticket", page: "page"})])
+    planned, _, held = plan_notices(cfg, list(incidents.values()), [], night + timedelta(minutes=1))
+    club = next(p for p in planned if p.channel == "alpha")
+    assert [i.app for i in club.incidents] == ["cart"]  # the page, at night
+    admins = next(p for p in planned if p.channel == ADMINS)
+    assert sorted(i.app for i in admins.incidents) == ["cart", "shop"]
+    assert any(channel == "alpha" and "quiet hours" in why for _, channel, why in held)
+    log = told(planned, night + timedelta(minutes=1))
+    live = list(incidents.values())
+    assert plan_notices(cfg, live, log, morning - timedelta(minutes=1))[0] == []
+    at_eight = plan_notices(cfg, live, log, morning)[0]
+    assert [(p.channel, p.kind, [i.app for i in p.incidents]) for p in at_eight] == [
+        ("alpha", "open", ["shop"])
+    ]

@@ -138,3 +138,11 @@ def test_platform_incident_one_notice_per_channel(db: Store, delivery: Recording
         assert len(covered) == expected
         if n.channel != ADMINS:
             assert {line.club for line in covered} == {n.channel}
+
+
+def test_an_acknowledgement_does_not_count_as_an_applied_evaluation(db: Store) -> None:
+    svc = IncidentService(db, config(), LINKS, clock=lambda: T0 + timedelta(minutes=10))
+    cycle(svc, 0, {SHOP: "page"})
+    svc.acknowledge(svc.find()[0].id, "marie")  # at T0 + 10 min, after the next evaluation
+    out = cycle(svc, 1, {SHOP: "ok"})
+    assert out.skipped is None and [e.kind for e in out.events] == ["calm"]

@@ -38,6 +38,10 @@ EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 STATES: tuple[str, ...] = get_args(State)
 NOTABLE: frozenset[str] = frozenset({"opened", "escalated", "resolved", "reopened", "acknowledged"})
 """Event kinds a channel is told about; the others only change internal state."""
+EVALUATED: frozenset[str] = frozenset(
+    {"opened", "escalated", "calm", "refired", "resolved", "reopened", "widened"}
+)
+"""Event kinds an evaluation causes (acknowledgements and silences come from people)."""
 
 TELEMETRY_SLO = "(telemetry)"
 PLATFORM_SLO = "(platform)"
@@ -131,7 +135,7 @@ class Incident:
     acknowledged_at: datetime | None = None
     silenced_by: str | None = None  # id of the silence that matches it now
     affected: tuple[AppKey, ...] = ()  # platform incident: the apps it covers
-    last_evaluation_at: datetime | None = None
+    last_evaluation_at: datetime | None = None  # latest evaluation applied to it
 
     @property
     def key(self) -> Key:

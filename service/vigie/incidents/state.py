@@ -24,6 +24,7 @@ from typing import Any, Literal
 from vigie.config.clubs import Policy
 from vigie.incidents.inhibit import PlatformCondition, app_key
 from vigie.incidents.model import (
+    EVALUATED,
     NOTABLE,
     PLATFORM_SLO,
     TELEMETRY_SLO,
@@ -82,8 +83,9 @@ def apply(incident: Incident | None, event: Event) -> Incident:
         )
     else:
         incident = _changed(incident, event)
-    last_eval = incident.last_evaluation_at
-    newest = event.evaluation_at if last_eval is None else max(last_eval, event.evaluation_at)
+    newest = incident.last_evaluation_at
+    if event.kind in EVALUATED:
+        newest = event.evaluation_at if newest is None else max(newest, event.evaluation_at)
     notable = (
         {"notable_seq": event.seq, "notable_kind": event.kind} if event.kind in NOTABLE else {}
     )
