@@ -6,7 +6,15 @@ from collections.abc import Sequence
 
 from vigie.dashboards import sql
 from vigie.dashboards.app import Built, dashboard_uid
-from vigie.dashboards.model import Panel, dashboard, row, table, timeseries, unit_override
+from vigie.dashboards.model import (
+    TIMES,
+    Panel,
+    dashboard,
+    row,
+    table,
+    timeseries,
+    unit_override,
+)
 from vigie.slo.catalog import SloTarget
 from vigie.slo.evaluator import DEFAULT_STALE_AFTER
 
@@ -49,7 +57,7 @@ def overview(targets: Sequence[SloTarget]) -> Built:
                     {"id": "custom.cellOptions", "value": {"type": "color-background"}},
                     {"id": "mappings", "value": _state_mapping()}]},
                 unit_override("budget_remaining", "percentunit", decimals=1),
-                unit_override("worst_burn", "x", decimals=2),
+                unit_override("worst_burn", TIMES, decimals=2),
                 {"matcher": {"id": "byName", "options": "open_incidents"}, "properties": [
                     {"id": "displayName", "value": "open incidents (app)"}]},
                 {"matcher": {"id": "byName", "options": "app"},

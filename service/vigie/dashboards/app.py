@@ -19,6 +19,7 @@ from vigie.config.slo import SloFile
 from vigie.dashboards import sql
 from vigie.dashboards.model import (
     DATASOURCE,
+    TIMES,
     Panel,
     dashboard,
     query_variable,
@@ -93,9 +94,9 @@ def _slo(target: SloTarget) -> list[Panel]:
               width=8, height=8,
               description="Burn rate of each alert pair's long and short windows as of the end "
               "of the time range; a pair fires when both reach the threshold.",
-              overrides=[unit_override("long_burn", "x", decimals=2),
-                         unit_override("short_burn", "x", decimals=2),
-                         unit_override("threshold", "x", decimals=2),
+              overrides=[unit_override("long_burn", TIMES, decimals=2),
+                         unit_override("short_burn", TIMES, decimals=2),
+                         unit_override("threshold", TIMES, decimals=2),
                          {"matcher": {"id": "byName", "options": "status"}, "properties": [
                              {"id": "custom.cellOptions", "value": {"type": "color-text"}},
                              {"id": "mappings", "value": [{"type": "value", "options": {

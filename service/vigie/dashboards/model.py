@@ -23,6 +23,8 @@ Format = Literal["timeseries", "table", "logs"]
 _FORMATS: dict[str, int] = {"timeseries": 0, "table": 1, "logs": 2}
 
 GRID_WIDTH = 24
+TIMES = "suffix:\u00d7"
+"""Grafana's custom unit syntax: burn rates read ``14.4`` followed by a multiplication sign."""
 
 
 def target(sql: str, fmt: Format, *, query_type: str | None = None) -> dict[str, Any]:
@@ -57,10 +59,14 @@ class Panel:
     links: list[dict[str, Any]] = field(default_factory=list)
 
     def json(self, panel_id: int, x: int, y: int) -> dict[str, Any]:
+        position = {"h": self.height, "w": self.width, "x": x, "y": y}
+        if self.type == "row":
+            return {"collapsed": False, "gridPos": position, "id": panel_id, "panels": [],
+                    "title": self.title, "type": "row"}
         out: dict[str, Any] = {
             "description": self.description,
             "fieldConfig": {"defaults": self.field_config, "overrides": self.overrides},
-            "gridPos": {"h": self.height, "w": self.width, "x": x, "y": y},
+            "gridPos": position,
             "id": panel_id,
             "options": self.options,
             "title": self.title,
