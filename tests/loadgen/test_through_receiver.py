@@ -18,7 +18,7 @@ from vigie.loadgen.catalog import SAMPLE_APPS
 from vigie.loadgen.history import OtlpPoster, write_history
 from vigie.loadgen.live import SdkEmitter, otlp_http
 from vigie.loadgen.model import generate_request
-from vigie.loadgen.scenarios import Effects, past_incidents
+from vigie.loadgen.scenarios import Effects, Scenario
 from vigie.loadgen.traffic import request_stream
 from vigie.settings import Settings
 from vigie.store import Store
@@ -36,9 +36,9 @@ def test_history_lands_in_the_exporter_tables_scrubbed(settings: Settings, store
     start = now - 2 * DAY
     # site-web and portail have login routes: their failures log e-mails and addresses.
     apps = (SAMPLE_APPS[0], SAMPLE_APPS[4])
-    requests = list(
-        request_stream(apps, start, now, 0.03, past_incidents(now, 2), seed=11, daily=True)
-    )
+    # A slow burn on portail all along, so that failures (and their ERROR logs) are certain.
+    burn = (Scenario("outage", "sonia/portail", start, now, share=0.02),)
+    requests = list(request_stream(apps, start, now, 0.015, burn, seed=11, daily=True))
     with TestClient(create_app(settings, store)) as client:
         sent = write_history(requests, OtlpPoster(client, "http://testserver", time.sleep), 2000)
         _flush(client.app)
