@@ -121,17 +121,23 @@ def _span_counts(
     start_ring = {
         label: bounds.index(start) for label, start in zip(frame.labels, frame.starts, strict=True)
     }
+    slots = {threshold: i for i, threshold in enumerate(thresholds)}
     result: dict[Key, list[Counts]] = {}
     for target in targets:
-        slot = thresholds.index(target.threshold_ms) if target.threshold_ms is not None else None
-        per_ring = [Counts()] * (len(bounds) + 1)
+        threshold = target.threshold_ms
+        slot = None if threshold is None else slots[threshold]
+        totals = [0] * (len(bounds) + 1)
+        bads = [0] * (len(bounds) + 1)
         for environment, route, ring, total, errors, fast in by_service[target.app]:
             if target.matches(environment, route):
-                bad = errors if slot is None else total - fast[slot]
-                per_ring[ring] = per_ring[ring] + Counts(total, bad)
+                totals[ring] += total
+                bads[ring] += errors if slot is None else total - fast[slot]
         suffix = [Counts()] * (len(bounds) + 2)
+        total_sum = bad_sum = 0
         for ring in range(len(bounds), 0, -1):
-            suffix[ring] = suffix[ring + 1] + per_ring[ring]
+            total_sum += totals[ring]
+            bad_sum += bads[ring]
+            suffix[ring] = Counts(total_sum, bad_sum)
         result[target.key] = [suffix[start_ring[label] + 1] for label in frame.labels]
     return result
 
@@ -169,16 +175,17 @@ def read_last_seen(
             "until": _text(frame.now),
         },
     ).rows
-    seen: dict[tuple[str, str], datetime] = {}
+    seen: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for service, environment, minute in rows:
-        seen[(service, environment)] = minute.replace(tzinfo=UTC)
+        seen[service].append((environment, minute.replace(tzinfo=UTC)))
     result: dict[Key, datetime | None] = {}
     for target in targets:
-        moments = [
-            moment
-            for (service, environment), moment in seen.items()
-            if service == target.app
-            and (target.environment is None or environment == target.environment)
-        ]
-        result[target.key] = max(moments, default=None)
+        result[target.key] = max(
+            (
+                moment
+                for environment, moment in seen[target.app]
+                if target.environment is None or environment == target.environment
+            ),
+            default=None,
+        )
     return result
