@@ -31,7 +31,12 @@ GROUP BY ServiceName ORDER BY ServiceName
 def demo(
     ctx: typer.Context,
     port: int = typer.Option(8000, help="Port of the demo's receiver and API (127.0.0.1)."),
-    history_days: float = typer.Option(3.0, min=0.0, help="Days of back-dated history to send."),
+    history_days: float = typer.Option(
+        30.0, min=0.0, help="Days of back-dated history (a full SLO window makes budgets real)."
+    ),
+    history_rate: float = typer.Option(
+        2.0, min=0.1, help="History requests per minute, all apps (volume, not ratios)."
+    ),
     live_seconds: float = typer.Option(60.0, min=10.0, help="Seconds of live traffic."),
     rate: float = typer.Option(40.0, min=1.0, help="Live requests per second, all apps."),
     outage: str = typer.Option(
@@ -61,7 +66,15 @@ def demo(
     server = BackgroundServer(create_app(settings, store, migrate_on_start=False), port)
     try:
         _step(f"1/3 back-dated history: {history_days:g} days of the sample apps")
-        _loadgen(endpoint, "--history-days", str(history_days), "--seed", "7")
+        _loadgen(
+            endpoint,
+            "--history-days",
+            str(history_days),
+            "--history-rate",
+            str(history_rate),
+            "--seed",
+            "7",
+        )
         _step(f"2/3 live traffic for {live_seconds:g} s; {outage} fails from half-way")
         live = subprocess.Popen(
             _loadgen_argv(
