@@ -6,7 +6,7 @@
 * ``forge``: repository API calls, one in three failing (its custom raw SLI, ticket only);
 * ``wiki``: a trickle of failures (below ``min_events``: low traffic);
 * ``portail``: nothing (no data);
-* Vigie's own cycle duration and lag histograms, three cumulative exports;
+* Vigie's own histograms (cycle duration and lag, write duration), three cumulative exports;
 * incidents (:data:`INCIDENTS`, through the incident store) and outbox rows (:data:`OUTBOX`).
 """
 
@@ -57,6 +57,9 @@ CYCLE_EXPORTS = {
     "vigie.slo.cycle.lag": ((END - timedelta(minutes=50), 4, 0.02),
                             (END - timedelta(minutes=49), 6, 0.06),
                             (END - timedelta(minutes=48), 9, 0.09)),
+    "vigie.ingest.write_duration": ((END - timedelta(minutes=50), 10, 0.5),
+                                    (END - timedelta(minutes=49), 30, 0.9),
+                                    (END - timedelta(minutes=47), 31, 1.4)),
 }
 CYCLE_START = END - timedelta(hours=1)
 

@@ -18,7 +18,8 @@ from vigie.slo.evaluator import evaluate
 from vigie.store import tables
 
 PROVES = ("slo_states", "spans_ingested", "logs_ingested", "ingest_freshness", "silent_apps",
-          "evaluation_timing", "notifications_over_time", "notifications_by_channel")
+          "evaluation_timing", "write_duration", "notifications_over_time",
+          "notifications_by_channel")
 
 TIME = TimeRange(START, END, timedelta(minutes=5))
 
@@ -116,12 +117,17 @@ def test_apps_without_telemetry(seeded: Seeded) -> None:
     assert rows["portail"] is None
 
 
-def test_evaluation_duration_and_lag(seeded: Seeded) -> None:
+@pytest.mark.parametrize(("key", "names"), [
+    ("evaluation_timing", ("vigie.slo.cycle.duration", "vigie.slo.cycle.lag")),
+    ("write_duration", ("vigie.ingest.write_duration",)),
+])
+def test_self_metric_means(seeded: Seeded, key: str, names: tuple[str, ...]) -> None:
     """Each export minus the previous one of its series: mean per export interval."""
     time = TimeRange(END - timedelta(hours=1), END, timedelta(minutes=1))
-    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "evaluation_timing"), time, {})
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", key), time, {})
     expected = {}
-    for name, exports in CYCLE_EXPORTS.items():
+    for name in names:
+        exports = CYCLE_EXPORTS[name]
         for (_, count0, sum0), (at, count, total) in itertools.pairwise(exports):
             expected[(at.replace(tzinfo=None), name)] = (total - sum0) / (count - count0)
     assert {(r["time"], r["metric"]): r["mean_s"] for r in rows} == pytest.approx(expected)

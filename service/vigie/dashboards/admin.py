@@ -96,6 +96,10 @@ def pipeline(apps: Sequence[tuple[str, str]]) -> Built:
               sql.silent_apps(apps), width=12, height=8,
               description="Apps with SLOs but no span in the time range, with their last "
               "span's minute (empty: none in the activity rollup's 7 days)."),
+        timeseries("write_duration", "Durée des écritures / Receiver write duration",
+                   sql.histogram_means(sql.WRITE_METRICS), unit="s", width=24,
+                   description="Mean time of the receiver's ClickHouse inserts, from Vigie's "
+                   "own metrics (see the evaluation row)."),
         row("notifications", "Notifications Discord / Discord notifications"),
         timeseries("notifications_over_time", "Envois par canal / Deliveries per channel",
                    sql.notifications_over_time(), unit="short", width=12,
@@ -108,7 +112,7 @@ def pipeline(apps: Sequence[tuple[str, str]]) -> Built:
               description="Outbox outcomes per channel over the time range."),
         row("evaluation", "Évaluation des SLO / SLO evaluation"),
         timeseries("evaluation_timing", "Durée et retard des cycles / Cycle duration and lag",
-                   sql.evaluation_timing(), unit="s", width=24,
+                   sql.histogram_means(sql.EVALUATION_METRICS), unit="s", width=24,
                    description="Mean duration of SLO evaluation cycles and how late they "
                    "started, from Vigie's own metrics (needs VIGIE_SELF_TELEMETRY_ENDPOINT "
                    "pointing at a collector that writes to this ClickHouse)."),

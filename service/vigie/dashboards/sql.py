@@ -427,15 +427,19 @@ def ingest_freshness() -> str:
 
 
 EVALUATION_METRICS = ("vigie.slo.cycle.duration", "vigie.slo.cycle.lag")
-"""Histograms the SLO evaluator records (vigie.slo.evaluator), exported by Vigie's own
-telemetry (VIGIE_SELF_TELEMETRY_ENDPOINT) through a collector into ``otel_metrics_histogram``."""
+"""Histograms the SLO evaluator records (vigie.slo.evaluator)."""
+WRITE_METRICS = ("vigie.ingest.write_duration",)
+"""The histogram of the receiver's ClickHouse writes (vigie.ingest.writer), per table."""
 
 
-def evaluation_timing() -> str:
-    """Mean cycle duration and start lag per bucket, from cumulative histogram points: each
-    point minus the previous one of the same series (same StartTimeUnix) is what was recorded
-    between two exports; the first point of a series in the range only serves as a base."""
-    names = ", ".join(literal(n) for n in EVALUATION_METRICS)
+def histogram_means(names: Sequence[str]) -> str:
+    """Mean recorded value per bucket of Vigie's own histograms, exported by its telemetry
+    (VIGIE_SELF_TELEMETRY_ENDPOINT) through a collector into ``otel_metrics_histogram``.
+
+    Points are cumulative: each point minus the previous one of the same series (metric,
+    attributes, StartTimeUnix) is what was recorded between two exports; the first point of a
+    series in the range only serves as a base."""
+    listed = ", ".join(literal(n) for n in names)
     return (
         "SELECT $__timeInterval(TimeUnix) AS time, MetricName AS metric,\n"
         "       sum(d_sum) / sum(d_count) AS mean_s\n"
@@ -445,8 +449,8 @@ def evaluation_timing() -> str:
         "           toInt64(Count) - toInt64(lagInFrame(Count) OVER w) AS d_count,\n"
         "           row_number() OVER w AS n\n"
         f"    FROM {tables.METRICS_HISTOGRAM}\n"
-        f"    WHERE $__timeFilter(TimeUnix) AND ServiceName = 'vigie' AND MetricName IN ({names})\n"
-        "      AND AggregationTemporality = 2\n"
+        "    WHERE $__timeFilter(TimeUnix) AND ServiceName = 'vigie'\n"
+        f"      AND MetricName IN ({listed}) AND AggregationTemporality = 2\n"
         "    WINDOW w AS (PARTITION BY MetricName, toString(Attributes), StartTimeUnix\n"
         "                 ORDER BY TimeUnix ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)\n"
         ")\n"
