@@ -313,7 +313,8 @@ def _last_seen(target: SloTarget) -> str:
 
 
 def slo_state_branch(target: SloTarget, dashboard_uid: str) -> str:
-    """One row for one SLO: club, app, SLO, state and reason code, budget left, worst burn."""
+    """One row for one SLO: club, app, SLO, environment, state, budget left, worst burn rate
+    of the alert windows, and the uid of the app's dashboard."""
     columns, verdicts = _pair_columns(target)
     stale = int(DEFAULT_STALE_AFTER.total_seconds())
     pages = " OR ".join(verdicts[p.name][1] for p in PAIRS if p.severity == "page")
