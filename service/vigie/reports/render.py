@@ -1,0 +1,174 @@
+"""A report version as Markdown (pure): pre-filled facts, then the human sections with prompts.
+
+Telemetry text (error messages, exception types, routes, app names) is untrusted: it goes into
+code spans with backticks and pipes neutralised, on one line. Human sections are the authors'
+own Markdown and are kept as written.
+"""
+
+from __future__ import annotations
+
+from vigie.reports import texts
+from vigie.reports.model import SECTIONS, Facts, Locale, ReportVersion
+from vigie.reports.texts import duration, integer, moment, number, percent, t
+
+_MAX_CELL = 200
+
+
+def code(text: str) -> str:
+    """Untrusted text as an inline code span, safe in a table cell."""
+    flat = " ".join(text.split())[:_MAX_CELL].replace("`", "'").replace("|", "\\|")
+    return f"`{flat}`" if flat else "``"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def ratio(locale: Locale, value: float | None) -> str:
+    return percent(locale, None if value is None else 100 * value)
+
+
+def title(version: ReportVersion) -> str:
+    inc = version.facts.incident
+    key = "title_security" if version.kind == "security" else "title"
+    return t(version.locale, key, app=inc.app, slo=inc.slos[0].name, id=inc.id)
+
+
+def fact_rows(facts: Facts, locale: Locale) -> list[tuple[str, str]]:
+    """The pre-filled facts as (label, value) pairs: shared by Markdown and the web pages."""
+    inc = facts.incident
+    slo = inc.slos[0]
+    latency = t(locale, "na")
+    if facts.latency_during is not None:
+        d, b = facts.latency_during, facts.latency_before
+        during = " / ".join(number(locale, v, 1) for v in (d.p50_ms, d.p95_ms, d.p99_ms))
+        latency = f"{during} ms ({t(locale, 'during')})"
+        if b is not None:
+            before = " / ".join(number(locale, v, 1) for v in (b.p50_ms, b.p95_ms, b.p99_ms))
+            latency += f"; {before} ms ({t(locale, 'before')})"
+    severity = t(locale, inc.severity) if inc.severity in texts.TEXTS[locale] else inc.severity
+    objective = f"{slo.name} — {number(locale, slo.objective, 2)} % / {slo.window_days} d"
+    acked = moment(inc.acknowledged_at, locale)
+    if inc.acknowledged_by:
+        acked += f" ({inc.acknowledged_by})"
+    requests = f"{integer(locale, facts.failed)} / {integer(locale, facts.total)}"
+    consumed = t(locale, "budget_consumed", window=slo.window_days)
+    return [
+        (t(locale, "incident_id"), inc.id),
+        (t(locale, "club"), inc.club),
+        (t(locale, "app"), inc.app + (f" ({inc.environment})" if inc.environment else "")),
+        (t(locale, "slo"), objective),
+        (t(locale, "severity"), severity),
+        (t(locale, "state"), texts.state_label(locale, inc.state)),
+        (t(locale, "impact_start"), moment(facts.impact_start, locale)),
+        (t(locale, "detected"), moment(inc.opened_at, locale)),
+        (t(locale, "acknowledged"), acked),
+        (t(locale, "resolved"), moment(inc.resolved_at, locale)),
+        (t(locale, "ttd"), duration(locale, facts.time_to_detect)),
+        (t(locale, "tta"), duration(locale, facts.time_to_acknowledge)),
+        (t(locale, "ttr"), duration(locale, facts.time_to_resolve)),
+        (t(locale, "failed_total"), requests),
+        (t(locale, "peak_ratio"), ratio(locale, facts.peak_error_ratio)),
+        (t(locale, "mean_ratio"), ratio(locale, facts.mean_error_ratio)),
+        (t(locale, "latency"), latency),
+        (consumed, percent(locale, facts.budget_consumed_pct)),
+        (t(locale, "budget_remaining"), percent(locale, facts.budget_remaining_pct)),
+    ]
+
+
+def _facts(facts: Facts, locale: Locale) -> list[str]:
+    out = [f"## {t(locale, 'facts')}", ""]
+    out += [f"- **{label}** : {value}" if locale == "fr" else f"- **{label}**: {value}"
+            for label, value in fact_rows(facts, locale)]  # fmt: skip
+    none = f"_{t(locale, 'none')}_"
+    out += ["", f"### {t(locale, 'routes')}", ""]
+    out += (
+        _table(
+            [t(locale, "route"), t(locale, "failed"), t(locale, "total")],
+            [
+                [code(r.route or "—"), integer(locale, r.failed), integer(locale, r.total)]
+                for r in facts.routes
+            ],
+        )
+        if facts.routes
+        else [none]
+    )
+    for key, items, head in (
+        ("errors", facts.error_messages, "message"),
+        ("exceptions", facts.exception_types, "type"),
+    ):
+        out += ["", f"### {t(locale, key)}", ""]
+        out += (
+            _table(
+                [t(locale, head), t(locale, "count")],
+                [[code(c.name), integer(locale, c.count)] for c in items],
+            )
+            if items
+            else [none]
+        )
+    out += ["", f"### {t(locale, 'traces')}", ""]
+    out += [f"- [{tid}]({facts.links.get('trace:' + tid, '')})" for tid in facts.trace_ids] or [
+        none
+    ]
+    out += ["", f"### {t(locale, 'timeline')}", ""]
+    out += _table(
+        [t(locale, "at"), t(locale, "event")],
+        [[moment(e.at, locale), f"{texts.event_label(locale, e.kind)} — {code(e.detail)}"]
+         for e in facts.timeline],
+    )  # fmt: skip
+    out += ["", f"### {t(locale, 'related')}", ""]
+    out += [
+        f"- {r.id} — {r.slo}, {r.severity}, {moment(r.opened_at, locale)}" for r in facts.related
+    ] or [none]
+    return out
+
+
+def pii_statement(facts: Facts, locale: Locale) -> str:
+    matches = sum(c.count for c in facts.pii_matches or ())
+    return t(locale, "no_pii", app=facts.incident.app, matches=matches)
+
+
+def _human(version: ReportVersion) -> list[str]:
+    locale = version.locale
+    out = ["", f"## {t(locale, 'human')}"]
+    for name in SECTIONS[version.kind]:
+        text = version.sections.get(name, "").strip()
+        out += ["", f"### ✍ {t(locale, name)}", ""]
+        if name == "data_involved" and version.facts.pii_matches is not None:
+            out += [pii_statement(version.facts, locale), ""]
+            out += _table(
+                [t(locale, "pii_rule"), t(locale, "count")],
+                [[code(c.name), integer(locale, c.count)] for c in version.facts.pii_matches],
+            )
+            out.append("")
+        out.append(text or f"> _{t(locale, name + '_prompt')}_")
+    out += ["", f"### ✍ {t(locale, 'actions')}", ""]
+    rows = [[_cell(item.get(f, "")) for f in ("action", "type", "owner", "due", "link")]
+            for item in version.action_items]  # fmt: skip
+    header = [t(locale, k) for k in ("action", "action_type", "owner", "due", "link")]
+    out += _table(header, rows) if rows else [f"> _{t(locale, 'actions_prompt')}_"]
+    return out
+
+
+def render_markdown(version: ReportVersion) -> str:
+    locale = version.locale
+    facts = version.facts
+    head = [
+        f"# {title(version)}",
+        "",
+        f"_{t(locale, 'draft_note')}_",
+        "",
+        t(locale, "version", version=version.version, author=version.author,
+          at=moment(version.created_at, locale)),
+        "",
+        f"[{t(locale, 'incident_id')}]({facts.links.get('incident', '')}) · "
+        f"[Grafana]({facts.links.get('dashboard', '')})",
+        "",
+    ]  # fmt: skip
+    return "\n".join([*head, *_facts(facts, locale), *_human(version)]) + "\n"

@@ -1,0 +1,149 @@
+"""What the API, the pages, the CLI and the incident pipeline call: :class:`ReportService`.
+
+Generation "within seconds of resolve": after each incident cycle, the caller hands the
+:class:`~vigie.incidents.pipeline.CycleOutcome` to :meth:`ReportService.after_cycle`, which
+drafts a report for every incident the cycle resolved (once: an existing report is kept) and
+submits ``report_ready`` notices for the club channel and the admins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from vigie.errors import VigieError
+from vigie.incidents.lines import incident_line
+from vigie.incidents.model import Incident
+from vigie.incidents.pipeline import CycleOutcome
+from vigie.incidents.service import IncidentService, NotFound
+from vigie.ingest.scrub import PiiPatterns, load_patterns
+from vigie.notify.notice import ADMINS, Notice
+from vigie.reports.adapter import to_record
+from vigie.reports.facts import gather
+from vigie.reports.model import Facts, Locale, ReportKind, ReportVersion
+from vigie.reports.store import ReportStore
+
+log = logging.getLogger(__name__)
+
+GENERATOR = "vigie"
+ADMIN_LOCALE: Locale = "fr"
+
+
+class ReportService:
+    def __init__(self, incidents: IncidentService, *, pii: PiiPatterns | None = None) -> None:
+        self.incidents = incidents
+        self.store = ReportStore(incidents.store, incidents.clock)
+        self._pii = pii
+
+    @property
+    def pii(self) -> PiiPatterns:
+        if self._pii is None:
+            self._pii = load_patterns()
+        return self._pii
+
+    def locale_of(self, club: str) -> Locale:
+        try:
+            return self.incidents.config.alerts.club(club).locale
+        except KeyError:
+            return ADMIN_LOCALE
+
+    def facts(self, incident_id: str, *, kind: ReportKind = "standard") -> Facts:
+        """Measure the facts now (``NotFound`` for an unknown incident)."""
+        incident, events = self.incidents.get(incident_id)
+        told = self.incidents.incidents.told_about([incident_id])
+        record = to_record(self.incidents.config, incident, events, told)
+        return gather(
+            self.incidents.store,
+            record,
+            self.incidents.clock(),
+            self.incidents.links,
+            pii=self.pii if kind == "security" else None,
+        )
+
+    def draft(self, incident_id: str, *, kind: ReportKind = "standard") -> ReportVersion:
+        """A fresh draft (version 1), not stored."""
+        facts = self.facts(incident_id, kind=kind)
+        return ReportVersion(
+            incident_id=incident_id,
+            version=1,
+            kind=kind,
+            locale=self.locale_of(facts.incident.club),
+            author=GENERATOR,
+            created_at=self.incidents.clock(),
+            facts=facts,
+            sections={},
+            action_items=(),
+        )
+
+    def get(self, incident_id: str) -> ReportVersion | None:
+        return self.store.latest(incident_id)
+
+    def get_or_create(self, incident_id: str, *, kind: ReportKind = "standard") -> ReportVersion:
+        """The stored report; a new draft stored as version 1 when there is none."""
+        return self.store.latest(incident_id) or self.store.create(
+            self.draft(incident_id, kind=kind)
+        )
+
+    def save(
+        self,
+        incident_id: str,
+        based_on: int,
+        author: str,
+        sections: Mapping[str, str],
+        action_items: Sequence[Mapping[str, str]],
+    ) -> ReportVersion:
+        """Append an edit (:class:`~vigie.reports.store.StaleVersion` if ``based_on`` is old)."""
+        return self.store.save(incident_id, based_on, author, sections, action_items)
+
+    # --- after each incident cycle --------------------------------------------------------
+
+    def after_cycle(self, outcome: CycleOutcome | None) -> list[ReportVersion]:
+        """Draft the reports of the incidents ``outcome`` resolved and announce them. Never
+        raises (the edge of a scheduled job): a failure is logged, and that incident gets its
+        draft on demand (page, API or ``vigie report``)."""
+        if outcome is None or outcome.dry_run:
+            return []
+        resolved = sorted({e.incident_id for e in outcome.events if e.kind == "resolved"})
+        done: list[ReportVersion] = []
+        for incident_id in resolved:
+            try:
+                done += self.on_incident_resolved(incident_id)
+            except (VigieError, NotFound) as exc:
+                log.warning("report draft of %s failed: %s", incident_id, exc)
+            except Exception:  # the edge of a scheduled job: the other drafts still happen
+                log.exception("report draft of %s failed unexpectedly", incident_id)
+        return done
+
+    def on_incident_resolved(self, incident_id: str) -> list[ReportVersion]:
+        """Draft and announce one resolved incident's report; nothing if it already has one."""
+        incident, _ = self.incidents.get(incident_id)
+        if incident.is_platform or self.store.existing([incident_id]):
+            return []
+        version = self.store.create(self.draft(incident_id))
+        delivery = self.incidents.delivery
+        if delivery is not None:
+            delivery.submit(self.ready_notices(incident, self.incidents.clock()))
+        return [version]
+
+    def report_url(self, incident_id: str) -> str:
+        return f"{self.incidents.links.incident(incident_id)}/report"
+
+    def ready_notices(self, incident: Incident, now: datetime) -> list[Notice]:
+        """``report_ready`` for the club's channel (its locale) and the admins."""
+        line = incident_line(incident, self.incidents.links)
+        channels: list[tuple[str, Locale]] = [(ADMINS, ADMIN_LOCALE)]
+        if incident.club:
+            channels.insert(0, (incident.club, self.locale_of(incident.club)))
+        return [
+            Notice(
+                key=f"report_ready:{incident.id}:{channel}",
+                channel=channel,
+                locale=locale,
+                kind="report_ready",
+                lines=(line,),
+                created_at=now,
+                extra={"url": self.report_url(incident.id)},
+            )
+            for channel, locale in channels
+        ]
