@@ -221,8 +221,16 @@ def test_needs_and_min_digits_are_a_sound_pre_filter(rule: Any) -> None:
         for clause in rule.needs:
             assert any(literal in match.lower() for literal in clause), (clause, match)
         assert sum(char in "0123456789" for char in match) >= rule.min_digits, match
+        assert "\n" not in match  # what lets Scrubber.scrub_text work line by line
 
     check()
+
+
+def test_long_multi_line_text_is_scrubbed_like_its_lines() -> None:
+    lines = [case["input"] for case in CORPUS] * 2
+    whole = Scrubber(memo_entries=0)._scrub("\n".join(lines))
+    assert SCRUBBER.scrub_text("\n".join(lines)) == whole
+    assert whole == "\n".join(SCRUBBER.scrub_text(line) for line in lines)
 
 
 @pytest.mark.parametrize("memo_entries", [0, 1, 100])
@@ -293,6 +301,9 @@ EXTRA_INPUTS = [
     "Authorization: Bearer x\nnext line 10.0.0.1",
     "fe80::1%eth0 ::ffff:10.1.2.3 1::2:3:4:5:6:7 :: ::: a::b::c",
     "+33 6 12 34 56 78 90 12 +1-514-555-0199x 4111 1111 1111 1111 1111",
+    # Long and multi-line: the receiver scrubs these line by line.
+    "\n".join(case["input"] for case in CORPUS[::3]),
+    "\n".join(case["input"] for case in CORPUS[1::3]) + "\n",
 ]
 
 

@@ -10,6 +10,7 @@ decision. This module only loads that file and applies it, fast:
   clause of the rule's ``needs`` in the YAML, one of its literals ("@", a digit, "token", "eyj"),
   and at least ``min_digits`` digits; a string failing every rule's first clause is returned at
   once. So "GET" or "/api/clubs/{id}" cost set checks and substring searches, no regex scan;
+* long multi-line texts are scrubbed line by line, so repeated lines hit the memo too;
 * rules are applied one after the other, exactly as the collector applies them, so both engines
   give the same output.
 
@@ -296,6 +297,11 @@ class Scrubber:
                 self._memo.clear()
             self._memo[text] = result
             return result
+        if "\n" in text:
+            # No rule matches a line break (tested), and a string edge and a line break look
+            # the same to \b and \B: lines scrub independently, and the lines that repeat
+            # across log bodies (stack traces, templates) hit the memo.
+            return "\n".join(map(self.scrub_text, text.split("\n")))
         return self._scrub(text)
 
     def is_sensitive_key(self, key: str) -> bool:
