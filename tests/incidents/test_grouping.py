@@ -11,9 +11,12 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from incident_builders import ADMIN_USER, CAPTAINS, T0, alerts, config, replay, target
 
 from vigie.incidents.grouping import Planned, Told
+from vigie.incidents.lines import Links, to_notice
 from vigie.incidents.model import Incident
 from vigie.incidents.pipeline import plan_notices
 from vigie.notify.notice import ADMINS
@@ -190,3 +193,35 @@ def test_tickets_wait_for_the_end_of_quiet_hours_pages_do_not() -> None:
     assert [(p.channel, p.kind, [i.app for i in p.incidents]) for p in at_eight] == [
         ("alpha", "open", ["shop"])
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    states=st.lists(
+        st.tuples(
+            st.sampled_from(CLUBS),
+            st.integers(0, 5),
+            st.sampled_from(["ok", "ticket", "page", "no_data", "low_traffic"]),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    share=st.sampled_from([0.1, 0.3, 1.0]),
+    minutes=st.integers(0, 600),
+)
+def test_property_a_club_channel_only_ever_carries_its_own_club(
+    states: list[tuple[str, int, str]], share: float, minutes: int
+) -> None:
+    verdicts = {target(club, f"app{n}"): state for club, n, state in states}
+    cfg = alerts({"platform_incident_share": share})
+    _, incidents = replay([(T0, verdicts)], cfg)
+    now = T0 + timedelta(minutes=minutes)
+    live = list(incidents.values())
+    planned, routes, _ = plan_notices(config(cfg), live, [], now)
+    links = Links("https://v", "https://g")
+    for p in planned:
+        notice = to_notice(p, routes[(p.channel, p.incidents[0].id)], live, links, now)
+        if notice.channel == ADMINS:
+            continue
+        assert {line.club for line in notice.lines if line.club} == {notice.channel}
+        assert set(notice.mention_user_ids) <= {CAPTAINS[notice.channel]}
