@@ -146,3 +146,10 @@ def test_an_acknowledgement_does_not_count_as_an_applied_evaluation(db: Store) -
     svc.acknowledge(svc.find()[0].id, "marie")  # at T0 + 10 min, after the next evaluation
     out = cycle(svc, 1, {SHOP: "ok"})
     assert out.skipped is None and [e.kind for e in out.events] == ["calm"]
+
+
+def test_after_evaluation_never_raises(store: Store, delivery: RecordingDelivery) -> None:
+    svc = IncidentService(store, config(), LINKS, delivery=delivery)  # tables never created
+    assert svc.after_evaluation(evaluation(T0, {SHOP: "page"})) is None
+    assert svc.failures == 1
+    assert svc.after_evaluation(None) is None and svc.failures == 1
