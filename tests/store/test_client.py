@@ -22,3 +22,15 @@ def test_time_limit_applies_to_every_query(store: Store) -> None:
 
 def test_tests_get_their_own_database(store: Store) -> None:
     assert store.query("SELECT currentDatabase()").scalar() == store.database
+
+
+def test_insert_raw_lets_the_engine_parse_the_payload(store: Store) -> None:
+    store.command("CREATE TABLE r (n UInt32, s String) ENGINE = MergeTree ORDER BY n")
+    store.insert_raw("r", ["s", "n"], b"a\t1\nb\t2\n", "TabSeparated")
+    assert store.query("SELECT n, s FROM r ORDER BY n").rows == [(1, "a"), (2, "b")]
+
+
+def test_insert_raw_rejection_is_a_store_error_naming_the_table(store: Store) -> None:
+    store.command("CREATE TABLE r (n UInt32) ENGINE = MergeTree ORDER BY n")
+    with pytest.raises(StoreError, match="INSERT INTO r FORMAT TabSeparated"):
+        store.insert_raw("r", ["n"], b"not a number\n", "TabSeparated")

@@ -24,6 +24,7 @@ from pathlib import Path
 from opentelemetry import metrics
 
 from vigie.errors import StoreError, StoreUnavailable
+from vigie.ingest.encode import NATIVE, encode_native
 from vigie.ingest.rows import TableBatch
 from vigie.store import Store
 
@@ -32,6 +33,11 @@ _meter = metrics.get_meter("vigie.ingest")
 _rows_written = _meter.create_counter("vigie.ingest.rows_written", unit="{row}")
 _rows_dead = _meter.create_counter("vigie.ingest.rows_dead_lettered", unit="{row}")
 _write_latency = _meter.create_histogram("vigie.ingest.write_duration", unit="s")
+
+_COLUMN_TYPES = (
+    "SELECT name, type FROM system.columns"
+    " WHERE database = currentDatabase() AND table = {table:String}"
+)
 
 
 @dataclass
@@ -78,6 +84,7 @@ class WriteQueue:
         self._thread: threading.Thread | None = None
         self.stats = QueueStats()
         self._backoff = 0.0
+        self._column_types: dict[str, dict[str, str]] = {}
 
     # -- producer side -------------------------------------------------------------------------
 
@@ -213,10 +220,11 @@ class WriteQueue:
 
     def _insert_isolating_bad_rows(self, batch: TableBatch) -> None:
         try:
-            self._store.insert(batch.table, batch.columns, batch.data, column_oriented=True)
+            payload = encode_native(batch, self._types(batch.table, batch.columns))
+            self._store.insert_raw(batch.table, batch.columns, payload, NATIVE)
         except StoreUnavailable:
             raise
-        except StoreError as exc:
+        except (StoreError, ValueError) as exc:  # ValueError: a value its column cannot hold
             if batch.rows == 1:
                 self._dead_letter(batch, str(exc))
                 return
@@ -228,6 +236,18 @@ class WriteQueue:
             return
         self.stats.written_rows += batch.rows
         _rows_written.add(batch.rows, {"table": batch.table})
+
+    def _types(self, table: str, columns: Sequence[str]) -> list[str]:
+        """The ClickHouse types of ``columns``, read from the store once per table."""
+        known = self._column_types.get(table)
+        if known is None:
+            known = dict(self._store.query(_COLUMN_TYPES, {"table": table}).rows)
+            if known:  # a table created later must still be found
+                self._column_types[table] = known
+        missing = [c for c in columns if c not in known]
+        if missing:
+            raise StoreError(f"{table} has no column {', '.join(missing)}")
+        return [known[c] for c in columns]
 
     def _dead_letter(self, batch: TableBatch, reason: str) -> None:
         self.stats.dead_rows += batch.rows

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import clickhouse_connect
+from clickhouse_connect.driver.binding import quote_identifier
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
@@ -96,6 +97,18 @@ class Store:
                 database=self.database,
                 column_oriented=column_oriented,
                 settings=self._settings(),
+            )
+
+    def insert_raw(self, table: str, columns: Sequence[str], payload: bytes, fmt: str) -> None:
+        """Insert ``payload``, rows of ``columns`` already encoded in the ClickHouse format
+        ``fmt`` (e.g. ``Native``): the engine parses them, no per-value work in Python."""
+        with self._lock, self._mapped_errors(f"INSERT INTO {table} FORMAT {fmt}"):
+            self._client.raw_insert(
+                f"{quote_identifier(self.database)}.{quote_identifier(table)}",
+                list(columns),
+                payload,
+                settings=self._settings(),
+                fmt=fmt,
             )
 
     def close(self) -> None:
