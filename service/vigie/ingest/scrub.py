@@ -14,7 +14,7 @@ decision. This module only loads that file and applies it, fast:
 * rules are applied one after the other, exactly as the collector applies them, so both engines
   give the same output.
 
-The :class:`Scrubber` is safe to share between threads: the memo is a plain dict whose
+The :class:`Scrubber` is safe to share between threads: its memos are plain dicts whose
 individual operations are atomic under the GIL, and a lost insert only costs a recomputation.
 """
 
