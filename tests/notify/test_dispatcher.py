@@ -93,6 +93,8 @@ def test_dead_webhook_is_never_retried_and_admins_are_told(
     (told,) = route.hooks["admins"].posts
     assert "Club Algo" in told["content"] and "404" in told["content"]
     assert hook.token not in str(told)
+    stored = str(delivery.outbox._store.query("SELECT * FROM vigie_outbox").rows)
+    assert "dead" in stored and hook.token not in stored
     delivery.stop()
     # A restart remembers: no request, no second admin message.
     again = make_delivery()
@@ -225,3 +227,32 @@ def test_admin_kinds_render_and_send(
     assert delivery.drain(10)
     (post,) = route.hooks["admins"].posts
     assert pinged(post) == set()
+
+
+def test_resolve_of_a_deleted_original_still_tells_the_channel(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    delivery = make_delivery()
+    delivery.submit([notice("open")])
+    assert delivery.drain(10)
+    hook = route.hooks["algo"]
+    hook.messages.clear()  # a human deleted the message
+    delivery.submit([notice("resolve", kind="resolve", lines=[_resolved()], edit_of="open")])
+    assert delivery.drain(10)
+    assert hook.edits == [] and len(hook.posts) == 2
+    assert (
+        "Résolu" in hook.posts[1]["content"]
+        and "discord.com/channels" not in hook.posts[1]["content"]
+    )
+    assert delivery.outbox.states(["resolve"]) == {"resolve": "sent"}
+
+
+def test_ack_of_a_never_sent_original_is_posted(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    delivery = make_delivery()
+    acked = replace(line(0), state="acknowledged", acknowledged_by="Zoé")
+    delivery.submit([notice("ack", kind="ack", lines=[acked], edit_of="missing")])
+    assert delivery.drain(10)
+    (post,) = route.hooks["algo"].posts
+    assert post["content"] == "👀 Pris en charge : app-0 · availability."
