@@ -186,3 +186,18 @@ def seed(db: Store, *, clock: datetime | None = None, leak: bool = False) -> See
         db, config(), Links("https://vigie.test", "https://grafana.test"), clock=lambda: now
     )
     return Seeded(spans, logs, "INC-SEEDED0001", "INC-RELATED001", "INC-OTHERAPP01", service)
+
+
+def build_app(service: IncidentService) -> Any:
+    """A FastAPI app with the incident API, the report API, the pages and tokens."""
+    from fastapi import FastAPI
+
+    from vigie.api import incidents as incidents_api
+    from vigie.reports.service import ReportService
+    from vigie.web.setup import install
+
+    app = FastAPI()
+    app.include_router(incidents_api.router)
+    app.state.incidents = service
+    install(app, ReportService(service))
+    return app
