@@ -126,8 +126,9 @@ def run_cycle(
     policy = policy_of(config)
     platform = platform_condition(evaluation.statuses, config.alerts.policy.platform_incident_share)
     before = fold(events)
-    applied = max((i.last_evaluation_at for i in before.values() if i.last_evaluation_at),
-                  default=None)  # fmt: skip
+    applied = max(
+        (i.last_evaluation_at for i in before.values() if i.last_evaluation_at), default=None
+    )
     skipped = None
     new: list[Event] = []
     if applied is not None and evaluation.at <= applied:

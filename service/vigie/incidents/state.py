@@ -86,15 +86,14 @@ def apply(incident: Incident | None, event: Event) -> Incident:
     newest = incident.last_evaluation_at
     if event.kind in EVALUATED:
         newest = event.evaluation_at if newest is None else max(newest, event.evaluation_at)
-    notable = (
-        {"notable_seq": event.seq, "notable_kind": event.kind} if event.kind in NOTABLE else {}
-    )
+    notable = event.kind in NOTABLE
     return replace(
         incident,
         last_seq=max(incident.last_seq, event.seq),
         last_evaluation_at=newest,
         reason=event.reason or incident.reason,
-        **notable,  # type: ignore[arg-type]
+        notable_seq=event.seq if notable else incident.notable_seq,
+        notable_kind=event.kind if notable else incident.notable_kind,
     )
 
 
