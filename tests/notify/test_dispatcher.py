@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -256,3 +257,32 @@ def test_ack_of_a_never_sent_original_is_posted(
     assert delivery.drain(10)
     (post,) = route.hooks["algo"].posts
     assert post["content"] == "👀 Pris en charge : app-0 · availability."
+
+
+def test_sixty_huge_hostile_incidents_are_accepted_by_discord(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    hostile = "@everyone <@&1> [x](http://e.example) `" + "é" * 5000
+    lines = [line(i, app=f"{'a' * 300}{i}", slo="s" * 300, summary=hostile) for i in range(60)]
+    delivery = make_delivery()
+    delivery.submit(
+        [
+            notice(
+                "fr",
+                channel="admins",
+                kind="platform",
+                lines=lines,
+                extra={"reason": hostile},
+                mention_user_ids=ADMIN_USERS,
+            ),
+            notice("en", channel="robo", locale="en", lines=lines),
+        ]
+    )
+    assert delivery.drain(10)
+    for channel in ("admins", "robo"):
+        hook = route.hooks[channel]
+        assert hook.rejected == [] and len(hook.posts) == 1
+        assert re.search(r"(de plus|more)$", hook.posts[0]["embeds"][-1]["description"])
+    # The notice asked for algo's captains: they are not robo's, so nobody is pinged there.
+    assert pinged(route.hooks["robo"].posts[0]) == set()
+    assert pinged(route.hooks["admins"].posts[0]) == {f"user:{ADMIN_USERS[0]}"}
