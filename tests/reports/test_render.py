@@ -34,7 +34,8 @@ def facts(pii: tuple[Counted, ...] | None = None) -> Facts:
         timeline=(TimelineEntry(T, "opened", "page: burn 14x"),),
     )  # fmt: skip
     return Facts(
-        incident=record, impact_start=T - timedelta(minutes=6), impact_end=T + timedelta(minutes=41),
+        incident=record, impact_start=T - timedelta(minutes=6),
+        impact_end=T + timedelta(minutes=41),
         failed=1234, total=56789, peak_error_ratio=0.5, mean_error_ratio=0.0217,
         latency_during=Latency(12.5, 250.0, 900.25), latency_before=Latency(10.0, 80.0, 120.0),
         budget_consumed_pct=23.456, budget_remaining_pct=-3.5,

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vigie.settings import Settings
+from vigie.store import Store
+from vigie.store.migrations import migrate
+
+# The seeded incident and the app builder are shared with the report tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reports"))
+
+
+@pytest.fixture()
+def db(store: Store, settings: Settings) -> Iterator[Store]:
+    """A store with every migration applied."""
+    migrate(store, settings)
+    yield store

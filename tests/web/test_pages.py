@@ -1,0 +1,111 @@
+"""The pages through TestClient: login, access by club, list filters, incident page, editor."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from report_seed import Seeded, build_app, seed
+
+from vigie.store import Store
+from vigie.web.auth import TokenStore
+
+
+@pytest.fixture()
+def seeded(db: Store) -> Seeded:
+    return seed(db)
+
+
+@pytest.fixture()
+def client(seeded: Seeded) -> TestClient:
+    return TestClient(build_app(seeded.service), follow_redirects=False)
+
+
+def login(client: TestClient, role: str, club: str = "", label: str = "") -> str:
+    tokens: TokenStore = client.app.state.tokens  # type: ignore[attr-defined]
+    token = tokens.create(role, club, label)  # type: ignore[arg-type]
+    answer = client.post("/login", data={"token": token, "next": "/incidents"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/incidents"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    return token
+
+
+def test_without_a_token_only_the_login_prompt(client: TestClient, seeded: Seeded) -> None:
+    for path in ("/incidents", f"/incidents/{seeded.incident_id}",
+                 f"/incidents/{seeded.incident_id}/report"):  # fmt: skip
+        answer = client.get(path)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
+    page = client.get("/login")
+    assert page.status_code == 200 and '<html lang="fr">' in page.text
+    assert '<label for="token">Jeton</label>' in page.text
+    bad = client.post("/login", data={"token": "nope"})
+    assert bad.status_code == 401 and "Jeton invalide." in bad.text
+    evil = client.post("/login", data={"token": "nope", "next": "//evil.example"})
+    assert "//evil.example" not in evil.text
+
+
+def test_captain_sees_only_their_club(client: TestClient, seeded: Seeded) -> None:
+    login(client, "captain", "gamma")
+    listing = client.get("/incidents")
+    assert listing.status_code == 200 and '<html lang="en">' in listing.text
+    assert seeded.incident_id not in listing.text
+    assert client.get("/incidents", params={"club": "alpha"}).text.count(seeded.incident_id) == 0
+    assert client.get(f"/incidents/{seeded.incident_id}").status_code == 403
+    assert client.get(f"/incidents/{seeded.incident_id}/report").status_code == 403
+    form = {"version": "1", "section_root_cause": "x", "intent": "save"}
+    post = client.post(f"/incidents/{seeded.incident_id}/report", data=form)
+    assert post.status_code == 403
+
+
+def test_admin_list_filters(client: TestClient, seeded: Seeded) -> None:
+    login(client, "admin")
+    everything = client.get("/incidents").text
+    assert seeded.incident_id in everything and seeded.other_id in everything
+    shop = client.get("/incidents", params={"app": "shop"}).text
+    assert seeded.incident_id in shop and seeded.other_id not in shop
+    opened = client.get("/incidents", params={"state": "open"}).text
+    assert seeded.other_id in opened and seeded.incident_id not in opened
+    assert seeded.incident_id in client.get("/incidents", params={"club": "alpha"}).text
+    assert seeded.incident_id not in client.get("/incidents", params={"club": "gamma"}).text
+
+
+def test_incident_page_facts_timeline_and_chart(client: TestClient, seeded: Seeded) -> None:
+    login(client, "captain", "alpha")
+    page = client.get(f"/incidents/{seeded.incident_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="fr">' in html and "<main" in html and "<header>" in html
+    assert "Début de l&#39;impact" in html or "Début de l'impact" in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and "<polyline points=" in html
+    assert 'role="img"' in html and '<title id="chart-title">' in html
+    assert "déploiement — service.version 1.1" in html
+    assert "alerte aggravée" in html
+
+
+def test_editor_save_reload_and_conflict(client: TestClient, seeded: Seeded) -> None:
+    login(client, "captain", "alpha", "marie")
+    url = f"/incidents/{seeded.incident_id}/report"
+    editor = client.get(url)
+    assert editor.status_code == 200
+    assert '<label for="section_root_cause">Cause racine</label>' in editor.text
+    assert 'aria-describedby="prompt_root_cause"' in editor.text
+    assert re.search(r'name="version" value="1"', editor.text)
+    preview = client.post(url, data={"version": "1", "section_root_cause": "<b>pool</b>",
+                                     "intent": "preview"})  # fmt: skip
+    assert preview.status_code == 200 and "&lt;b&gt;pool&lt;/b&gt;" in preview.text
+    assert "<b>pool</b>" not in preview.text
+    saved = client.post(url, data={"version": "1", "section_root_cause": "pool exhausted",
+                                   "action_1_action": "raise the pool", "action_1_owner": "léa",
+                                   "intent": "save"})  # fmt: skip
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?saved=2")
+    reloaded = client.get(saved.headers["location"])
+    assert "Version 2 enregistrée." in reloaded.text
+    assert ">pool exhausted</textarea>" in reloaded.text
+    assert 'value="raise the pool"' in reloaded.text
+    stale = client.post(url, data={"version": "1", "section_root_cause": "dns",
+                                   "intent": "save"})  # fmt: skip
+    assert stale.status_code == 409
+    assert "version 2" in stale.text and ">dns</textarea>" in stale.text
+    assert ">pool exhausted</textarea>" in client.get(url).text
