@@ -286,3 +286,16 @@ def test_sixty_huge_hostile_incidents_are_accepted_by_discord(
     # The notice asked for algo's captains: they are not robo's, so nobody is pinged there.
     assert pinged(route.hooks["robo"].posts[0]) == set()
     assert pinged(route.hooks["admins"].posts[0]) == {f"user:{ADMIN_USERS[0]}"}
+
+
+def test_a_long_rate_limit_is_waited_out_not_hammered(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    hook = route.hooks["algo"]
+    hook.limit, hook.period_s = 1, 1.2
+    # The client refuses to block a worker longer than 0.1 s: the worker waits Discord's hint.
+    delivery = make_delivery(WebhookClient(max_wait_s=0.1))
+    delivery.submit([notice("a"), notice("b", lines=[line(1)])])
+    assert delivery.drain(10)
+    assert len(hook.posts) == 2
+    assert hook.throttled == 1  # one 429, then a single wait of its retry_after

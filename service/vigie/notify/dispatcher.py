@@ -167,8 +167,9 @@ class Delivery:
 
     # -- one notice ---------------------------------------------------------------------------
 
-    def deliver(self, notice: Notice, attempt: int) -> bool:
-        """Send one notice; ``True`` when concluded, ``False`` to try again later."""
+    def deliver(self, notice: Notice, attempt: int) -> float | None:
+        """Send one notice: ``None`` when concluded (sent, failed or dead), else the seconds to
+        wait before trying it again."""
         channel = notice.channel
 
         def retried(reason: str, wait: float) -> None:
@@ -178,28 +179,33 @@ class Delivery:
         try:
             url = self._webhook(channel)
         except (KeyError, ConfigError) as exc:
-            return self._give_up(notice, "failed", f"no webhook: {exc}", attempt)
+            self._give_up(notice, "failed", f"no webhook: {exc}", attempt)
+            return None
         marker = dead_marker(channel, url)
         if marker in self._dead:
-            return self._give_up(notice, "dead", "webhook dead", attempt)
+            self._give_up(notice, "dead", "webhook dead", attempt)
+            return None
         if self._clock() - notice.created_at > self._pending_max_age:
-            return self._give_up(notice, "failed", "expired", attempt)
+            self._give_up(notice, "failed", "expired", attempt)
+            return None
         try:
             sent_id, discord_channel = self._send(notice, url, retried)
         except WebhookDead as exc:
             self._dead.add(marker)
             self._give_up(notice, "dead", str(exc), attempt)
             self._announce_dead(channel, marker)
-            return True
+            return None
         except Rejected as exc:
-            return self._give_up(notice, "failed", str(exc), attempt)
+            self._give_up(notice, "failed", str(exc), attempt)
+            return None
         except Unavailable as exc:
             if self.stopping.is_set():
-                return False
+                return 0.0
             self._retried_count.add(1, {"channel": channel, "reason": "unavailable"})
             self.outbox.mark(notice, "retried", attempt=attempt, detail=f"unavailable: {exc}")
             log.warning("discord unavailable", extra={"channel": channel, "error": str(exc)})
-            return False
+            # Discord may have said how long (a long 429): never sooner, never past the cap.
+            return min(self._retry_max_s, max(exc.retry_after or 0.0, self.retry_wait(attempt)))
         self.outbox.mark(
             notice, "sent", message_id=sent_id, discord_channel_id=discord_channel, attempt=attempt
         )
@@ -207,7 +213,7 @@ class Delivery:
         self._delay.record(
             max(0.0, (self._clock() - notice.created_at).total_seconds()), {"channel": channel}
         )
-        return True
+        return None
 
     def retry_wait(self, attempt: int) -> float:
         return float(min(self._retry_max_s, self._retry_delay_s * 2.0 ** max(0, attempt - 1)))
@@ -280,7 +286,7 @@ class Delivery:
 
     def _give_up(
         self, notice: Notice, event: Literal["failed", "dead"], detail: str, attempt: int
-    ) -> bool:
+    ) -> None:
         self.outbox.mark(notice, event, attempt=attempt, detail=detail)
         self._failed_count.add(1, {"channel": notice.channel, "reason": event})
         log.warning(
@@ -292,7 +298,6 @@ class Delivery:
                 "detail": detail,
             },
         )
-        return True
 
     def _announce_dead(self, channel: str, marker: str) -> None:
         if channel == ADMINS:
@@ -348,14 +353,14 @@ class _Worker(threading.Thread):
             attempt = 1
             while not stopping.is_set():
                 try:
-                    concluded = self._delivery.deliver(notice, attempt)
+                    wait = self._delivery.deliver(notice, attempt)
                 except Exception:  # the edge of a job: one bad notice must not kill the channel
                     log.exception("notice delivery crashed", extra={"key": notice.key})
-                    concluded = False
-                if concluded:
+                    wait = self._delivery.retry_wait(attempt)
+                if wait is None:
                     break
                 with self._ready:
-                    self._ready.wait(self._delivery.retry_wait(attempt))
+                    self._ready.wait(wait)
                 attempt += 1
             if stopping.is_set():
                 return
