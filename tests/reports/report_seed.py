@@ -169,13 +169,15 @@ def incident_events(resolved: bool = True) -> list[Event]:
     return events
 
 
-def seed(db: Store, *, clock: datetime | None = None, leak: bool = False) -> Seeded:
+def seed(
+    db: Store, *, clock: datetime | None = None, leak: bool = False, resolved: bool = True
+) -> Seeded:
     spans, logs = make_spans()
     if leak:
         logs.append(leak_log(T0))
     db.insert("otel_traces", SPAN_COLUMNS, [[s[c] for c in SPAN_COLUMNS] for s in spans])
     db.insert("otel_logs", LOG_COLUMNS, [[row[c] for c in LOG_COLUMNS] for row in logs])
-    IncidentStore(db).append(incident_events())
+    IncidentStore(db).append(incident_events(resolved))
     db.insert(
         "vigie_incident_notices",
         ("key", "channel", "kind", "incident_ids", "seqs", "created_at", "edit_of"),

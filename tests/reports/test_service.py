@@ -6,10 +6,11 @@ import threading
 from collections.abc import Sequence
 
 import pytest
-from report_seed import RESOLVED, Seeded, seed
+from report_seed import RESOLVED, Seeded, incident_events, seed
 
 from vigie.incidents.inhibit import PlatformCondition
 from vigie.incidents.pipeline import CycleOutcome
+from vigie.incidents.store import IncidentStore
 from vigie.notify.notice import Notice
 from vigie.reports.service import ReportService
 from vigie.reports.store import StaleVersion
@@ -104,3 +105,21 @@ def test_after_cycle_survives_a_failing_incident(seeded: Seeded) -> None:
     ghost = broken.events[0].__class__(**{**broken.events[0].__dict__, "incident_id": "INC-GONE"})
     mixed = CycleOutcome(**{**broken.__dict__, "events": (ghost, *broken.events)})
     assert [d.incident_id for d in reports.after_cycle(mixed)] == [seeded.incident_id]
+
+
+def test_a_report_opened_before_the_resolution_gets_the_final_facts(db: Store) -> None:
+    seeded = seed(db, resolved=False)
+    delivery = Recording()
+    seeded.service.delivery = delivery
+    reports = ReportService(seeded.service)
+    early = reports.get_or_create(seeded.incident_id)
+    assert early.facts.incident.resolved_at is None
+    reports.save(seeded.incident_id, 1, "marie", {"summary": "cart down"}, [])
+    resolved = [e for e in incident_events() if e.kind == "resolved"]
+    IncidentStore(db).append(resolved)
+    [refreshed] = reports.after_cycle(outcome(seeded))
+    assert (refreshed.version, refreshed.author) == (3, "vigie")
+    assert refreshed.facts.incident.resolved_at == RESOLVED
+    assert refreshed.sections == {"summary": "cart down"}
+    assert len(delivery.notices) == 2
+    assert reports.after_cycle(outcome(seeded)) == []

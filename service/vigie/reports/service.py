@@ -116,11 +116,20 @@ class ReportService:
         return done
 
     def on_incident_resolved(self, incident_id: str) -> list[ReportVersion]:
-        """Draft and announce one resolved incident's report; nothing if it already has one."""
+        """Draft and announce one resolved incident's report. A report opened before the
+        resolution (or before a re-opening resolved again) gets a version with the facts
+        measured now, its human text kept; a report already measured at this resolution: none."""
         incident, _ = self.incidents.get(incident_id)
-        if incident.is_platform or self.store.existing([incident_id]):
+        if incident.is_platform or incident.resolved_at is None:
             return []
-        version = self.store.create(self.draft(incident_id))
+        current = self.store.latest(incident_id)
+        if current is None:
+            version = self.store.create(self.draft(incident_id))
+        elif current.facts.incident.resolved_at != incident.resolved_at:
+            facts = self.facts(incident_id, kind=current.kind)
+            version = self.store.refresh_facts(incident_id, facts, GENERATOR)
+        else:
+            return []
         delivery = self.incidents.delivery
         if delivery is not None:
             delivery.submit(self.ready_notices(incident, self.incidents.clock()))
@@ -132,12 +141,13 @@ class ReportService:
     def ready_notices(self, incident: Incident, now: datetime) -> list[Notice]:
         """``report_ready`` for the club's channel (its locale) and the admins."""
         line = incident_line(incident, self.incidents.links)
+        resolved = incident.resolved_at.isoformat() if incident.resolved_at else "open"
         channels: list[tuple[str, Locale]] = [(ADMINS, ADMIN_LOCALE)]
         if incident.club:
             channels.insert(0, (incident.club, self.locale_of(incident.club)))
         return [
             Notice(
-                key=f"report_ready:{incident.id}:{channel}",
+                key=f"report_ready:{incident.id}:{resolved}:{channel}",
                 channel=channel,
                 locale=locale,
                 kind="report_ready",

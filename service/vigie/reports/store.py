@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from vigie.reports.model import (
     ACTION_FIELDS,
+    Facts,
     ReportKind,
     ReportVersion,
     facts_from_dict,
@@ -115,6 +117,20 @@ class ReportStore:
                 return current
             self._append(draft)
             return draft
+
+    def refresh_facts(self, incident_id: str, facts: Facts, author: str) -> ReportVersion:
+        """Append a version with newly measured facts and the latest human text unchanged (the
+        incident resolved, or resolved again, after the draft was measured)."""
+        with self._lock(incident_id):
+            current = self.latest(incident_id)
+            if current is None:
+                raise LookupError(f"no report for {incident_id}")
+            new = replace(
+                current, version=current.version + 1, author=author, created_at=self.clock(),
+                facts=facts,
+            )  # fmt: skip
+            self._append(new)
+            return new
 
     def save(
         self,
