@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from tests.notify.builders import line, notice
+from datetime import timedelta
+
+from tests.notify.builders import T0, line, notice
 from tests.notify.conftest import Clock
 
 from vigie.notify.notice import notice_from_json, notice_to_json
@@ -70,3 +72,15 @@ def test_attempt_outcomes_per_channel_are_queryable(outbox_store: Store, clock: 
         ("robo", "failed", 1),
         ("robo", "pending", 1),
     ]
+
+
+def test_pending_since_keeps_whole_histories(outbox_store: Store, clock: Clock) -> None:
+    outbox = Outbox(outbox_store, clock)
+    sent_late, stale = notice("sent-late"), notice("stale")
+    outbox.record([sent_late, stale])
+    clock.now = T0 + timedelta(hours=1)
+    outbox.mark(sent_late, "sent", message_id="1")  # its pending row is before the cut
+    outbox.record([notice("recent")])
+    cut = T0 + timedelta(minutes=30)
+    assert [n.key for n in outbox.pending(cut)] == ["recent"]
+    assert [n.key for n in outbox.pending()] == ["stale", "recent"]

@@ -111,8 +111,10 @@ class Delivery:
         return self.run_pending()
 
     def run_pending(self) -> int:
-        """Queue every pending notice of the outbox not already queued."""
-        notices = [n for n in self.outbox.pending() if n.key not in self._queued]
+        """Queue every pending notice of the outbox not already queued (older ones than
+        ``pending_max_age`` would only expire: they are not read)."""
+        since = self._clock() - self._pending_max_age
+        notices = [n for n in self.outbox.pending(since) if n.key not in self._queued]
         self._enqueue(notices)
         return len(notices)
 
