@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vigie.dashboards import sql
+from vigie.dashboards import slo_sql, sql
 from vigie.dashboards.app import Built, dashboard_uid
 from vigie.dashboards.model import (
     TIMES,
@@ -37,7 +37,7 @@ def _state_mapping() -> list[dict[str, object]]:
 
 def overview(targets: Sequence[SloTarget]) -> Built:
     branches = [
-        sql.slo_state_branch(t, dashboard_uid(t.club, t.app)) for t in targets
+        slo_sql.slo_state_branch(t, dashboard_uid(t.club, t.app)) for t in targets
     ]
     app_link = [{"title": "Open ${__data.fields.app}", "url":
                  "/d/${__data.fields.uid}?${__url_time_range}", "targetBlank": False}]
@@ -45,7 +45,7 @@ def overview(targets: Sequence[SloTarget]) -> Built:
         table(
             "slo_states",
             "État des SLO / SLO states",
-            sql.slo_states(branches),
+            slo_sql.slo_states(branches),
             height=20,
             description="Every SLO as the engine judges it at the end of the time range: state "
             "(page, no_data, low_traffic, ticket, ok), error budget left over its period, worst "

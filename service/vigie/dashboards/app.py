@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vigie.config.slo import SloFile
-from vigie.dashboards import sql
+from vigie.dashboards import slo_sql, sql
 from vigie.dashboards.model import (
     DATASOURCE,
     TIMES,
@@ -75,14 +75,14 @@ def _slo(target: SloTarget) -> list[Panel]:
     ratio = {"unit": "percentunit", "decimals": 3}
     return [
         row(f"slo:{slo.name}", f"SLO {slo.name}{where}: {slo.objective:g} % / {slo.window}"),
-        timeseries(f"slo:{slo.name}:sli", f"SLI: {slo.name}", sql.sli_series(target),
+        timeseries(f"slo:{slo.name}:sli", f"SLI: {slo.name}", slo_sql.sli_series(target),
                    unit="percentunit", width=12,
                    description=slo.description or f"Good events over all events ({slo.sli.kind})."
                    " The flat line is the objective.",
                    defaults={"decimals": 3}),
         Panel(key=f"slo:{slo.name}:budget",
               title=f"Budget d'erreur restant / Error budget left ({slo.window})",
-              type="stat", width=4, height=8, sql=sql.budget_remaining(target), fmt="table",
+              type="stat", width=4, height=8, sql=slo_sql.budget_remaining(target), fmt="table",
               description="Share of the error budget left over the SLO's period, as of the end "
               "of the time range (negative: overspent).",
               options={"colorMode": "background", "graphMode": "none",
@@ -90,7 +90,7 @@ def _slo(target: SloTarget) -> list[Panel]:
               field_config={**ratio, "thresholds": {"mode": "absolute", "steps": [
                   {"color": "red", "value": None}, {"color": "orange", "value": 0},
                   {"color": "green", "value": 0.25}]}}),
-        table(f"slo:{slo.name}:burn", "Taux de combustion / Burn rates", sql.burn_rates(target),
+        table(f"slo:{slo.name}:burn", "Taux de combustion / Burn rates", slo_sql.burn_rates(target),
               width=8, height=8,
               description="Burn rate of each alert pair's long and short windows as of the end "
               "of the time range; a pair fires when both reach the threshold.",
