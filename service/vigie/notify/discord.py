@@ -193,6 +193,10 @@ class WebhookClient:
                 reason, detail = "timeout", "timed out"
             except httpx.TransportError as exc:
                 reason, detail = "connection", type(exc).__name__
+            except RuntimeError:
+                if self._closed.is_set():  # close() raced this request: not a failure
+                    raise Unavailable(f"{name}: client closed") from None
+                raise
             else:
                 self._learn(route, response)
                 if response.is_success:
