@@ -1,9 +1,11 @@
 """Wiring of reports, pages and tokens into the FastAPI application.
 
-``install(app, reports)`` includes the report API, the pages and the token API, and sets
-``app.state.reports`` (:class:`~vigie.reports.service.ReportService`), ``app.state.tokens``
-(:class:`~vigie.web.auth.TokenStore`) and ``app.state.authorize`` (the auth hook the incident API
-calls). The incident API's ``app.state.incidents`` must be set too (same service the reports use).
+* :func:`include_routers` (when the app is built): the report API, the token API, the pages;
+* :func:`attach` (once the store and the incident service exist, e.g. in the lifespan): sets
+  ``app.state.reports`` (:class:`~vigie.reports.service.ReportService`), ``app.state.tokens``
+  (:class:`~vigie.web.auth.TokenStore`) and ``app.state.authorize`` (the auth hook the incident
+  API calls). The incident API's ``app.state.incidents`` is the service the reports use;
+* :func:`install`: both at once (tests).
 """
 
 from __future__ import annotations
@@ -50,10 +52,18 @@ def _hook(request: Request, action: str, club: str | None) -> None:
     authorize(request, action, club)
 
 
-def install(app: FastAPI, reports: ReportService) -> None:
-    app.state.reports = reports
-    app.state.tokens = TokenStore(reports.incidents.store, reports.incidents.clock)
-    app.state.authorize = _hook
+def include_routers(app: FastAPI) -> None:
     app.include_router(reports_api.router)
     app.include_router(tokens_router)
     app.include_router(pages.router)
+
+
+def attach(app: FastAPI, reports: ReportService) -> None:
+    app.state.reports = reports
+    app.state.tokens = TokenStore(reports.incidents.store, reports.incidents.clock)
+    app.state.authorize = _hook
+
+
+def install(app: FastAPI, reports: ReportService) -> None:
+    include_routers(app)
+    attach(app, reports)
