@@ -36,7 +36,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def _register() -> None:
     # Imported here so that each command module can import ``settings_of`` from this package.
-    from vigie.cli import config, db, demo, evaluate, loadgen, serve
+    from vigie.cli import config, dashboards, db, demo, evaluate, grafana, loadgen, serve, silence
 
     app.add_typer(db.app, name="db")
     app.command("serve")(serve.serve)
@@ -45,6 +45,9 @@ def _register() -> None:
     app.add_typer(config.schema_app, name="schema")
     app.command("evaluate")(evaluate.evaluate_command)
     app.command("demo")(demo.demo)
+    app.add_typer(silence.app, name="silence")
+    app.add_typer(dashboards.app, name="dashboards")
+    app.add_typer(grafana.app, name="grafana")
 
 
 _register()
