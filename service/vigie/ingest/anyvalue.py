@@ -115,17 +115,24 @@ def _json(value: AnyValue, depth: int) -> str:
         return "[" + ",".join(_json(v, depth + 1) for v in value.array_value.values) + "]"
     # AsRaw builds a Go map (a repeated key keeps its last value); Marshal sorts its keys.
     members = {kv.key: kv.value for kv in value.kvlist_value.values}
-    return "{" + ",".join(
-        _dumps(k) + ":" + _json(members[k], depth + 1) for k in sorted(members)
-    ) + "}"
+    return (
+        "{"
+        + ",".join(_dumps(k) + ":" + _json(members[k], depth + 1) for k in sorted(members))
+        + "}"
+    )
 
 
 def _dumps(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-_GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-               ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_GO_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _go_escapes(text: str) -> str:

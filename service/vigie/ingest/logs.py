@@ -93,24 +93,26 @@ def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
                 if len(text) > MAX_VALUE_CHARS:
                     text = cap(text, MAX_VALUE_CHARS, seen)
 
-                add_row((
-                    ts,
-                    trace_hex(trace_id),
-                    span_hex(span_id),
-                    record.flags & 0xFF,
-                    cap(record.severity_text, MAX_KEY_CHARS, seen),
-                    record.severity_number & 0xFF,
-                    service,
-                    scrub_text(text) if text else "",
-                    res_url,
-                    res_attrs,
-                    scope_url,
-                    scope_name,
-                    scope_version,
-                    scope_attrs,
-                    record_attrs,
-                    cap(record.event_name, MAX_KEY_CHARS, seen),
-                ))
+                add_row(
+                    (
+                        ts,
+                        trace_hex(trace_id),
+                        span_hex(span_id),
+                        record.flags & 0xFF,
+                        cap(record.severity_text, MAX_KEY_CHARS, seen),
+                        record.severity_number & 0xFF,
+                        service,
+                        scrub_text(text) if text else "",
+                        res_url,
+                        res_attrs,
+                        scope_url,
+                        scope_name,
+                        scope_version,
+                        scope_attrs,
+                        record_attrs,
+                        cap(record.event_name, MAX_KEY_CHARS, seen),
+                    )
+                )
 
     data = columns_of(rows, len(LOGS_COLUMNS))
     return build_result([(LOGS, LOGS_COLUMNS, data)], rejections, seen.count, "log records")

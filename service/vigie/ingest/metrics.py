@@ -203,9 +203,7 @@ def _histogram(point: Any, body: Any, attrs: _Attrs, seen: Truncations) -> Any:
     )
 
 
-def _exponential_histogram(
-    point: Any, body: Any, attrs: _Attrs, seen: Truncations
-) -> Any:
+def _exponential_histogram(point: Any, body: Any, attrs: _Attrs, seen: Truncations) -> Any:
     exemplars = _exemplars(point, attrs, seen)
     if isinstance(exemplars, str):
         return exemplars

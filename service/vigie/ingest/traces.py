@@ -49,7 +49,12 @@ MAX_LINKS = 128
 
 # ptrace.SpanKind.String() and ptrace.StatusCode.String() in pdata.
 SPAN_KINDS = {
-    0: "Unspecified", 1: "Internal", 2: "Server", 3: "Client", 4: "Producer", 5: "Consumer"
+    0: "Unspecified",
+    1: "Internal",
+    2: "Server",
+    3: "Client",
+    4: "Producer",
+    5: "Consumer",
 }
 STATUS_CODES = {0: "Unset", 1: "Ok", 2: "Error"}
 
@@ -103,8 +108,11 @@ def convert_traces(request: Message, scrub: Scrubber) -> ConvertResult:
                 parent_id = span.parent_span_id
                 start = span.start_time_unix_nano
                 end = span.end_time_unix_nano
-                if (len(trace_id) not in (0, 16) or len(span_id) not in (0, 8)
-                        or len(parent_id) not in (0, 8)):
+                if (
+                    len(trace_id) not in (0, 16)
+                    or len(span_id) not in (0, 8)
+                    or len(parent_id) not in (0, 8)
+                ):
                     rejections.add("span with a trace id not 16 bytes or a span id not 8 bytes")
                     continue
                 if start > MAX_TIMESTAMP_NS or end > MAX_TIMESTAMP_NS:
@@ -134,24 +142,26 @@ def convert_traces(request: Message, scrub: Scrubber) -> ConvertResult:
                     name = cap(name, MAX_KEY_CHARS, seen)
                 status = span.status
                 message = status.message
-                add_row((
-                    start,
-                    "" if trace_text == _ZERO_TRACE else trace_text,
-                    "" if span_text == _ZERO_SPAN else span_text,
-                    "" if parent_text == _ZERO_SPAN else parent_text,
-                    cap(state, MAX_VALUE_CHARS, seen) if state else "",
-                    scrub_text(name) if name else "",
-                    kinds.get(span.kind, ""),
-                    service,
-                    res_attrs,
-                    scope_name,
-                    scope_version,
-                    span_attrs,
-                    end - start if end >= start else 0,
-                    codes.get(status.code, ""),
-                    scrub_text(cap(message, MAX_VALUE_CHARS, seen)) if message else "",
-                    *extras,
-                ))
+                add_row(
+                    (
+                        start,
+                        "" if trace_text == _ZERO_TRACE else trace_text,
+                        "" if span_text == _ZERO_SPAN else span_text,
+                        "" if parent_text == _ZERO_SPAN else parent_text,
+                        cap(state, MAX_VALUE_CHARS, seen) if state else "",
+                        scrub_text(name) if name else "",
+                        kinds.get(span.kind, ""),
+                        service,
+                        res_attrs,
+                        scope_name,
+                        scope_version,
+                        span_attrs,
+                        end - start if end >= start else 0,
+                        codes.get(status.code, ""),
+                        scrub_text(cap(message, MAX_VALUE_CHARS, seen)) if message else "",
+                        *extras,
+                    )
+                )
 
     data = columns_of(rows, len(TRACES_COLUMNS))
     return build_result([(TRACES, TRACES_COLUMNS, data)], rejections, seen.count, "spans")
