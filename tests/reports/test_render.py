@@ -19,7 +19,7 @@ from vigie.reports.model import (
     facts_from_dict,
     facts_to_dict,
 )
-from vigie.reports.render import code, render_markdown
+from vigie.reports.render import code, fact_rows, render_markdown
 from vigie.reports.texts import duration, percent
 
 T = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -116,6 +116,8 @@ def test_security_template_states_and_verifies_no_personal_data() -> None:
         assert ("Security incident report" if locale == "en" else "incident de sécurité") in text
         assert ("Containment" if locale == "en" else "Confinement") in text
         assert "Root cause" not in text and "Cause racine" not in text
+        rows = dict(fact_rows(version(locale, "security").facts, locale))
+        assert words in rows["Data involved" if locale == "en" else "Données concernées"]
 
 
 def test_facts_round_trip_through_json() -> None:

@@ -82,6 +82,9 @@ def test_incident_page_facts_timeline_and_chart(client: TestClient, seeded: Seed
     assert 'role="img"' in html and '<title id="chart-title">' in html
     assert "déploiement — service.version 1.1" in html
     assert "alerte aggravée" in html
+    english = client.get(f"/incidents/{seeded.incident_id}", params={"lang": "en"}).text
+    assert '<html lang="en">' in english and "Start of impact" in english
+    assert "alert escalated" in english and "deployment — service.version 1.1" in english
 
 
 def test_editor_save_reload_and_conflict(client: TestClient, seeded: Seeded) -> None:

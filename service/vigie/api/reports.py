@@ -88,13 +88,13 @@ def report_json(version: ReportVersion, history: list[tuple[int, str, Any]]) -> 
     }
 
 
-def _club_checked(request: Request, service: ReportsDep, incident_id: str, action: str) -> str:
+def _club_checked(request: Request, service: ReportsDep, incident_id: str, action: str) -> None:
+    """404 for an unknown incident; the auth hook for its club."""
     try:
         incident, _ = service.incidents.get(incident_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     authorize(request, action, incident.club or None)
-    return incident.club
 
 
 def _unavailable(exc: StoreError) -> HTTPException:

@@ -7,12 +7,14 @@ needs ``vigie serve`` stopped; on a running server use ``GET /api/v1/incidents/<
 
 from __future__ import annotations
 
+from typing import cast
+
 import typer
 
 from vigie.cli import settings_of
 from vigie.config import load_config
 from vigie.incidents.service import IncidentService, NotFound
-from vigie.reports.model import REPORT_KINDS
+from vigie.reports.model import REPORT_KINDS, ReportKind
 from vigie.reports.render import render_markdown
 from vigie.reports.service import ReportService
 from vigie.store import connect
@@ -37,7 +39,7 @@ def report(
         try:
             version = reports.get(incident_id)
             if version is None:
-                draft = reports.draft(incident_id, kind=kind)  # type: ignore[arg-type]
+                draft = reports.draft(incident_id, kind=cast(ReportKind, kind))
                 version = reports.store.create(draft) if save else draft
         except NotFound as exc:
             typer.echo(f"vigie: {exc}", err=True)

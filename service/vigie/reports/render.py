@@ -59,7 +59,12 @@ def fact_rows(facts: Facts, locale: Locale) -> list[tuple[str, str]]:
         acked += f" ({inc.acknowledged_by})"
     requests = f"{integer(locale, facts.failed)} / {integer(locale, facts.total)}"
     consumed = t(locale, "budget_consumed", window=slo.window_days)
-    return [
+    pii = (
+        []
+        if facts.pii_matches is None
+        else [(t(locale, "data_involved"), pii_statement(facts, locale))]
+    )
+    rows = [
         (t(locale, "incident_id"), inc.id),
         (t(locale, "club"), inc.club),
         (t(locale, "app"), inc.app + (f" ({inc.environment})" if inc.environment else "")),
@@ -80,6 +85,7 @@ def fact_rows(facts: Facts, locale: Locale) -> list[tuple[str, str]]:
         (consumed, percent(locale, facts.budget_consumed_pct)),
         (t(locale, "budget_remaining"), percent(locale, facts.budget_remaining_pct)),
     ]
+    return rows + pii
 
 
 def _facts(facts: Facts, locale: Locale) -> list[str]:
