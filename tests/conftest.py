@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from vigie.settings import Settings, load_settings
 from vigie.store import Store, connect
 
 _counter = itertools.count()
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,11 @@ def store(settings: Settings) -> Iterator[Store]:
     s = connect(settings)
     yield s
     s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
+
+
+@pytest.fixture()
+def sample_config(settings: Settings) -> Path:
+    """The repository's sample ``slo/`` and ``alerts/``, copied into the test's config dir."""
+    for part in ("slo", "alerts"):
+        shutil.copytree(REPO / part, settings.config_dir / part)
+    return settings.config_dir

@@ -6,8 +6,10 @@ import gzip
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from google.rpc import status_pb2
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -29,9 +31,18 @@ PROTOBUF = {"Content-Type": "application/x-protobuf"}
 NOW_NS = time.time_ns()
 
 
+@pytest.fixture(autouse=True)
+def _config(sample_config: Path) -> None:
+    """The app starts the whole runtime, which reads slo/ and alerts/."""
+
+
+def make_app(settings: Settings, store: Store) -> FastAPI:
+    return create_app(settings, store, schedule=False)
+
+
 @pytest.fixture()
 def client(settings: Settings, store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store)) as client:
+    with TestClient(make_app(settings, store)) as client:
         yield client
 
 
@@ -145,7 +156,7 @@ def test_bad_bodies_get_a_clear_4xx(
 
 def test_oversized_body_is_413(settings: Settings, store: Store) -> None:
     small = settings.model_copy(update={"ingest_max_body_bytes": 1_000})
-    with TestClient(create_app(small, store)) as client:
+    with TestClient(make_app(small, store)) as client:
         body = gzip.compress(sdk_spans(count=50).SerializeToString())
         response = client.post(
             "/v1/traces", content=body, headers={**PROTOBUF, "Content-Encoding": "gzip"}
@@ -155,7 +166,7 @@ def test_oversized_body_is_413(settings: Settings, store: Store) -> None:
 
 def test_full_queue_answers_429_with_retry_after(settings: Settings, store: Store) -> None:
     tiny = settings.model_copy(update={"ingest_queue_rows": 4, "ingest_flush_interval_s": 3600.0})
-    with TestClient(create_app(tiny, store)) as client:
+    with TestClient(make_app(tiny, store)) as client:
         body = sdk_spans(count=3).SerializeToString()
         assert client.post("/v1/traces", content=body, headers=PROTOBUF).status_code == 200
         refused = client.post("/v1/traces", content=body, headers=PROTOBUF)

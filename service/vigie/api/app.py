@@ -1,71 +1,86 @@
-"""The FastAPI application: OTLP receiver, health, and the API routers, on one port.
+"""The FastAPI application: OTLP receiver, API, pages and health, on one port.
 
-``create_app`` takes its settings and, optionally, an already open store (tests pass one bound to
-their own database); everything with a lifetime — the write queue, the evaluation scheduler — is
-started and stopped by the lifespan, so that a graceful shutdown flushes accepted telemetry.
+``create_app`` only declares routes; everything with a lifetime (write queue, scheduler,
+incidents, Discord delivery, reports) is started by the lifespan through :mod:`vigie.runtime`
+and stopped in reverse order, so that a graceful shutdown writes accepted telemetry first.
+Tests pass their own store (bound to their database), environment, clock and Discord transport.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
+from datetime import UTC, datetime
 
+import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from vigie import __version__
+from vigie import __version__, runtime
+from vigie.api import incidents as incidents_api
+from vigie.api import slos as slos_api
 from vigie.ingest import receiver
-from vigie.ingest.pipeline import Ingest
-from vigie.ingest.writer import WriteQueue
 from vigie.settings import Settings
 from vigie.store import Store, connect
 from vigie.store.migrations import migrate
+from vigie.web import setup as web
 
 log = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings, store: Store | None = None, *, migrate_on_start: bool = True
+    settings: Settings,
+    store: Store | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    discord_transport: httpx.BaseTransport | None = None,
+    migrate_on_start: bool = True,
+    schedule: bool = True,
 ) -> FastAPI:
+    """``environ`` holds the webhook secrets named in ``alerts/clubs.yaml`` (the CLI passes
+    ``os.environ``); ``schedule=False`` leaves SLO evaluation to the caller (tests, replays)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own_store = store is None
         active = store if store is not None else connect(settings)
         if migrate_on_start:
             applied = migrate(active, settings)
             if applied:
                 log.info("schema migrated", extra={"versions": applied})
-        queue = WriteQueue(
+        parts = runtime.start(
+            settings,
             active,
-            max_rows=settings.ingest_queue_rows,
-            batch_rows=settings.ingest_batch_rows,
-            flush_interval_s=settings.ingest_flush_interval_s,
-            dead_letter_dir=_dead_letter_dir(settings),
+            environ=environ or {},
+            clock=clock,
+            discord_transport=discord_transport,
+            schedule=schedule,
         )
-        queue.start()
-        app.state.settings = settings
-        app.state.store = active
-        app.state.write_queue = queue
-        app.state.ingest = Ingest.default(settings.ingest_max_body_bytes)
+        state = app.state
+        state.runtime = parts
+        state.settings = settings
+        state.store = active
+        state.config = parts.config
+        state.write_queue = parts.write_queue
+        state.ingest = parts.ingest
+        state.evaluator = parts.evaluator
+        state.incidents = parts.incidents
+        state.delivery = parts.delivery
+        web.attach(app, parts.reports)
         log.info("vigie started", extra={"store": repr(active), "version": __version__})
         try:
             yield
         finally:
-            queue.close()
-            log.info(
-                "write queue flushed",
-                extra={
-                    "written_rows": queue.stats.written_rows,
-                    "dead_rows": queue.stats.dead_rows,
-                },
-            )
-            if own_store:
+            parts.stop()
+            if store is None:
                 active.close()
 
     app = FastAPI(title="Vigie", version=__version__, lifespan=lifespan)
     app.include_router(receiver.router)
+    app.include_router(slos_api.router)
+    app.include_router(incidents_api.router)
+    web.include_routers(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -73,15 +88,9 @@ def create_app(
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
-        queue: WriteQueue = app.state.write_queue
+        queue = app.state.write_queue
         ready = queue.stats.store_available
         body = {"store_available": ready, "queued_rows": queue.stats.queued_rows}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return app
-
-
-def _dead_letter_dir(settings: Settings) -> Path:
-    dsn = settings.clickhouse_dsn
-    base = Path(dsn.chdb_path) if dsn.embedded else Path(".vigie")
-    return base.parent / "dead-letter" if dsn.embedded else base / "dead-letter"

@@ -8,6 +8,7 @@ works in its own database (``--database``, recreated on each run) so that runs d
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -63,7 +64,8 @@ def demo(
     migrate(store, settings)
     endpoint = f"http://127.0.0.1:{port}"
     _step(f"Vigie serving on {endpoint} (store {store!r})")
-    server = BackgroundServer(create_app(settings, store, migrate_on_start=False), port)
+    app = create_app(settings, store, environ=os.environ, migrate_on_start=False)
+    server = BackgroundServer(app, port)
     try:
         _step(f"1/3 back-dated history: {history_days:g} days of the sample apps")
         _loadgen(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 import uvicorn
 
@@ -21,7 +23,7 @@ def serve(
     configure_logging(settings.log_level)
     configure_telemetry(settings, host=host, port=port)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, environ=os.environ),
         host=host,
         port=port,
         log_config=None,

@@ -7,25 +7,41 @@ tick it started (ticks are ``anchor + k·interval``).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from vigie.slo.evaluator import Evaluator
+from vigie.slo.evaluator import Evaluation, Evaluator
+
+log = logging.getLogger(__name__)
 
 JOB_ID = "vigie-slo-evaluation"
 DEFAULT_INTERVAL_S = 30.0
 
 
 def start_scheduler(
-    evaluator: Evaluator, *, interval_s: float = DEFAULT_INTERVAL_S
+    evaluator: Evaluator,
+    *,
+    interval_s: float = DEFAULT_INTERVAL_S,
+    on_evaluation: Callable[[Evaluation], object] | None = None,
 ) -> BackgroundScheduler:
-    """Start evaluating in a background thread; stop with ``scheduler.shutdown()``."""
+    """Start evaluating in a background thread; stop with ``scheduler.shutdown()``.
+
+    ``on_evaluation`` receives each successful evaluation (the incident and report stages).
+    """
     anchor = datetime.now(UTC)
 
     def tick() -> None:
         elapsed = (datetime.now(UTC) - anchor).total_seconds()
-        evaluator.run_cycle(lag_s=elapsed % interval_s)
+        result = evaluator.run_cycle(lag_s=elapsed % interval_s)
+        if result is None or on_evaluation is None:
+            return
+        try:
+            on_evaluation(result)
+        except Exception:  # the edge of a scheduled job: the next tick retries
+            log.exception("stages after the evaluation failed")
 
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(

@@ -1,0 +1,124 @@
+"""The running service, assembled: every long-lived part of ``vigie serve`` and its order.
+
+    ingest (write queue) → evaluate (scheduler) → decide (incidents) → notify (delivery)
+                                                                    → report (drafts)
+
+:func:`start` builds and starts them over one store; :meth:`Runtime.stop` stops them in reverse
+order, so that accepted telemetry is written and queued notices are kept in the outbox before
+the store closes. Everything from outside — settings, the environment holding webhook secrets,
+the clock, the HTTP transport to Discord — is passed in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from vigie.config import Config, load_config
+from vigie.incidents.service import IncidentService
+from vigie.ingest.pipeline import Ingest
+from vigie.ingest.writer import WriteQueue
+from vigie.notify.discord import WebhookClient
+from vigie.notify.dispatcher import Delivery
+from vigie.reports.service import ReportService
+from vigie.settings import Settings
+from vigie.slo.catalog import targets_from_files
+from vigie.slo.evaluator import Evaluation, Evaluator
+from vigie.slo.scheduler import start_scheduler
+from vigie.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    config: Config
+    ingest: Ingest
+    write_queue: WriteQueue
+    evaluator: Evaluator
+    delivery: Delivery
+    incidents: IncidentService
+    reports: ReportService
+    scheduler: BackgroundScheduler | None = None
+
+    def after_evaluation(self, evaluation: Evaluation) -> None:
+        """What each scheduled evaluation feeds: incidents, then drafts of resolved ones."""
+        self.reports.after_cycle(self.incidents.after_evaluation(evaluation))
+        # notices a replay (`vigie evaluate`) left pending in the outbox go out too
+        self.delivery.run_pending()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        self.write_queue.close()
+        self.delivery.stop()
+        log.info(
+            "vigie stopped",
+            extra={
+                "written_rows": self.write_queue.stats.written_rows,
+                "dead_rows": self.write_queue.stats.dead_rows,
+            },
+        )
+
+
+def start(
+    settings: Settings,
+    store: Store,
+    *,
+    environ: Mapping[str, str],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    discord_transport: httpx.BaseTransport | None = None,
+    schedule: bool = True,
+) -> Runtime:
+    """Start every part over ``store``; ``schedule=False`` leaves evaluation to the caller."""
+    config = load_config(settings.config_dir)
+    policy = config.alerts.policy
+    queue = WriteQueue(
+        store,
+        max_rows=settings.ingest_queue_rows,
+        batch_rows=settings.ingest_batch_rows,
+        flush_interval_s=settings.ingest_flush_interval_s,
+        dead_letter_dir=_dead_letter_dir(settings),
+    )
+    queue.start()
+    delivery = Delivery(
+        store, config.alerts, environ, WebhookClient(transport=discord_transport), clock
+    )
+    delivery.start()
+    incidents = IncidentService.from_settings(store, config, settings, delivery=delivery)
+    runtime = Runtime(
+        settings=settings,
+        store=store,
+        config=config,
+        ingest=Ingest.default(settings.ingest_max_body_bytes),
+        write_queue=queue,
+        evaluator=Evaluator(
+            store, targets_from_files(config.slo_files), clock, stale_after=policy.no_data_after
+        ),
+        delivery=delivery,
+        incidents=incidents,
+        reports=ReportService(incidents),
+    )
+    if schedule:
+        runtime.scheduler = start_scheduler(
+            runtime.evaluator,
+            interval_s=settings.evaluation_interval_s,
+            on_evaluation=runtime.after_evaluation,
+        )
+    return runtime
+
+
+def _dead_letter_dir(settings: Settings) -> Path:
+    """Beside the embedded data directory, or under ./.vigie with a ClickHouse server."""
+    dsn = settings.clickhouse_dsn
+    if dsn.embedded:
+        return Path(dsn.chdb_path).parent / "dead-letter"
+    return Path(".vigie") / "dead-letter"
