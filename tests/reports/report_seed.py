@@ -1,8 +1,9 @@
 """Seeded telemetry and one incident around it, shared by the report and web tests.
 
-The shop app of club alpha (French) serves 3 server spans a minute for 26 hours; version 1.1 is
-deployed at ``BAD_FROM``, after which half the requests of ``/api/cart`` fail (500, with an error
-log and an exception event) until ``BAD_UNTIL``. The incident opened at ``OPENED``, was
+The shop app of club alpha (French) serves server spans for 26 hours (3 a minute from an hour
+before the incident, 1 before); version 1.1 is deployed at ``BAD_FROM``, after which half the
+requests of ``/api/cart`` fail (500, with an error log and an exception event) until
+``BAD_UNTIL``. The incident opened at ``OPENED``, was
 acknowledged, and resolved at ``RESOLVED``. A second, older incident of the same app is related;
 one of another app is not.
 """
@@ -86,7 +87,8 @@ def make_spans(seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     minute = START
     n = 0
     while minute < STOP:
-        for _ in range(3):
+        # 3 requests a minute around the incident, 1 in the quiet baseline (fewer rows to seed)
+        for _ in range(3 if minute >= T0 - timedelta(hours=1) else 1):
             n += 1
             at = minute + timedelta(seconds=rng.uniform(0, 59.9))
             route = rng.choice(ROUTES)
