@@ -1,3 +1,5 @@
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,3 +115,58 @@ def test_values_the_driver_cannot_encode_do_not_stop_the_writer(
     queue.flush()
     assert sorted(r[0] for r in store.query("SELECT n FROM w").rows) == [1, 3]
     assert queue.stats.dead_rows == 1
+
+
+def test_a_block_the_store_rejects_is_dead_lettered_whole(store: Store, tmp_path: Path) -> None:
+    store.command(
+        "CREATE TABLE w (n UInt32, s String, CONSTRAINT not_seven CHECK n != 7)"
+        " ENGINE = MergeTree ORDER BY n"
+    )
+    queue = WriteQueue(
+        store, max_rows=100, batch_rows=100, flush_interval_s=60, dead_letter_dir=tmp_path
+    )
+    for start in (0, 5, 10):  # one block per request: rows 5..9 hold the 7
+        queue.offer([batch(start, 5)])
+    queue.flush()
+    assert sorted(r[0] for r in store.query("SELECT n FROM w").rows) == [
+        *range(5),
+        *range(10, 15),
+    ]
+    assert (queue.stats.dead_rows, queue.stats.written_rows, queue.stats.queued_rows) == (5, 10, 0)
+    (line,) = (tmp_path / "w.jsonl").read_text().splitlines()
+    letter = json.loads(line)
+    assert "not_seven" in letter["error"]
+    assert letter["rows"] == 5
+    replay = base64.b64decode(letter["native_base64"])
+    store.command("ALTER TABLE w DROP CONSTRAINT not_seven")
+    store.insert_raw("w", letter["columns"], replay, "Native")
+    assert count(store) == 15
+
+
+def test_requests_larger_than_a_batch_are_split(store: Store, table: str) -> None:
+    totals: list[int] = []
+    real_insert = store.insert_raw
+
+    def insert_raw(*args: Any, **kwargs: Any) -> None:
+        real_insert(*args, **kwargs)
+        totals.append(count(store))
+
+    queue = WriteQueue(store, max_rows=10_000, batch_rows=300, flush_interval_s=60)
+    queue.offer([batch(0, 700)])
+    store.insert_raw = insert_raw  # type: ignore[method-assign]
+    queue.flush()
+    assert totals == [300, 600, 700]
+
+
+class DownStore:
+    """A store that cannot be reached at all."""
+
+    def query(self, *args: Any) -> Any:
+        raise StoreUnavailable("connection refused")
+
+
+def test_offer_before_the_table_is_known_needs_the_store() -> None:
+    queue = WriteQueue(DownStore(), max_rows=100, batch_rows=100, flush_interval_s=60)  # type: ignore[arg-type]
+    with pytest.raises(StoreUnavailable):
+        queue.offer([batch(0, 3)])
+    assert queue.stats.queued_rows == 0

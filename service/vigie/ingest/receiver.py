@@ -22,8 +22,10 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from starlette.concurrency import run_in_threadpool
 
+from vigie.errors import StoreUnavailable
 from vigie.ingest import pipeline
 from vigie.ingest.decode import JSON, PROTOBUF, IngestHttpError, Signal, media_type
+from vigie.ingest.rows import ConvertResult
 from vigie.ingest.writer import WriteQueue
 
 router = APIRouter(tags=["OTLP receiver"])
@@ -67,8 +69,10 @@ async def _receive(request: Request, signal: Signal) -> Response:
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
     body = await request.body()
     try:
-        outcome = await run_in_threadpool(
-            ingest.convert,
+        outcome, queued = await run_in_threadpool(
+            _accept,
+            ingest,
+            queue,
             signal,
             body,
             request.headers.get("content-type"),
@@ -76,7 +80,9 @@ async def _receive(request: Request, signal: Signal) -> Response:
         )
     except IngestHttpError as exc:
         return _status_response(media, exc.status, str(exc))
-    if not queue.offer(outcome.batches):
+    except StoreUnavailable:
+        return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
+    if not queued:
         return _retry_later(media, 429, "write queue full", queue.retry_after_s)
     spec = _SPECS[signal]
     message = spec.response()
@@ -85,6 +91,19 @@ async def _receive(request: Request, signal: Signal) -> Response:
         setattr(partial, spec.rejected_field, outcome.rejected)
         partial.error_message = outcome.error_message
     return _encode(media, message, 200)
+
+
+def _accept(
+    ingest: pipeline.Ingest,
+    queue: WriteQueue,
+    signal: Signal,
+    body: bytes,
+    content_type: str | None,
+    content_encoding: str | None,
+) -> tuple[ConvertResult, bool]:
+    """Decode, convert, encode and queue one request: CPU work, run off the event loop."""
+    outcome = ingest.convert(signal, body, content_type, content_encoding)
+    return outcome, queue.offer(outcome.batches)
 
 
 def _answer_media(content_type: str | None) -> str:

@@ -1,25 +1,34 @@
 """The write queue between the OTLP receiver and ClickHouse.
 
-Accepted rows wait here, per table, until a batch is full (``batch_rows``) or old enough
-(``flush_interval_s``); one background thread writes them. The queue is bounded in rows: when it
-is full, :meth:`WriteQueue.offer` refuses and the receiver answers 429 with Retry-After, so a slow
-or absent store pushes back on senders instead of growing memory.
+Accepted rows are encoded when they are offered (ClickHouse ``Native`` blocks, one per request
+and table: :mod:`vigie.ingest.encode`) and wait here, per table, until a batch is full
+(``batch_rows``) or old enough (``flush_interval_s``); one background thread hands the engine
+the concatenated blocks. Queued rows cost their encoded size (a few hundred bytes a span) rather
+than Python objects, and the writer thread does no per-value work, so the engine's insert runs
+beside the receiver's decoding instead of competing with it for the GIL. The queue is bounded in
+rows: when it is full, :meth:`WriteQueue.offer` refuses and the receiver answers 429 with
+Retry-After, so a slow or absent store pushes back on senders instead of growing memory.
 
-Nothing accepted is lost: a batch the store cannot take because it is unreachable stays queued and
-is retried with backoff; :meth:`WriteQueue.close` flushes everything before returning. Rows the
-store rejects as invalid (which means a converter bug, not a sender's) are isolated by bisection
-and appended to a dead-letter file instead of blocking the rows around them.
+Nothing accepted is lost: a batch the store cannot take because it is unreachable stays queued
+and is retried with backoff; :meth:`WriteQueue.close` flushes everything before returning. Values
+a column cannot hold (a converter bug, not a sender's) are isolated by bisection when encoding
+and appended, row by row, to a dead-letter file. A block the store itself rejects is isolated by
+bisection over the batch's blocks and dead-lettered whole, as base64 Native bytes
+(``base64 -d | clickhouse-local --input-format Native`` reads it back).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from opentelemetry import metrics
 
@@ -40,9 +49,20 @@ _COLUMN_TYPES = (
 )
 
 
+@dataclass(frozen=True)
+class Block:
+    """Rows of one table encoded for the engine (``Native``)."""
+
+    table: str
+    columns: tuple[str, ...]
+    payload: bytes
+    rows: int
+
+
 @dataclass
 class _Pending:
-    batch: TableBatch
+    blocks: deque[Block]
+    rows: int
     since: float
 
 
@@ -57,7 +77,7 @@ class QueueStats:
 
 
 class WriteQueue:
-    """A bounded, batching, flushing queue of rows with one writer thread."""
+    """A bounded, batching, flushing queue of encoded rows with one writer thread."""
 
     def __init__(
         self,
@@ -75,11 +95,14 @@ class WriteQueue:
         self._interval = flush_interval_s
         self._dead_dir = dead_letter_dir
         self._clock = clock
-        self._pending: dict[str, _Pending] = {}
+        # Keyed by table and columns: blocks are concatenated into one INSERT per batch.
+        self._pending: dict[tuple[str, tuple[str, ...]], _Pending] = {}
         self._cond = threading.Condition()
         # Held while a batch is between the queue and the store, so that flush() returns only
         # once the writer thread's in-flight batch has landed too.
         self._writing = threading.Lock()
+        # Request threads and the writer thread both dead-letter.
+        self._dead_lock = threading.Lock()
         self._closing = False
         self._thread: threading.Thread | None = None
         self.stats = QueueStats()
@@ -89,30 +112,78 @@ class WriteQueue:
     # -- producer side -------------------------------------------------------------------------
 
     def offer(self, batches: Sequence[TableBatch]) -> bool:
-        """Queue all batches of one request, or none of them when the queue would overflow."""
+        """Encode and queue all batches of one request, or none of them when the queue would
+        overflow. Encoding is CPU work (about a millisecond per 512 spans): call this off the
+        event loop. Raises :class:`~vigie.errors.StoreUnavailable` when a table's column types
+        are not known yet and the store cannot be asked."""
         rows = sum(b.rows for b in batches)
+        if not self._has_room(rows):
+            return False
+        blocks = [block for batch in batches if batch.rows for block in self._encode(batch)]
         with self._cond:
-            if self._closing:
+            if not self._has_room(rows):
                 return False
-            if rows and self.stats.queued_rows + rows > self._max_rows:
-                return False
-            for batch in batches:
-                if not batch.rows:
-                    continue
-                slot = self._pending.get(batch.table)
+            for block in blocks:
+                key = (block.table, block.columns)
+                slot = self._pending.get(key)
                 if slot is None:
-                    copy = TableBatch(batch.table, batch.columns, [list(c) for c in batch.data])
-                    self._pending[batch.table] = _Pending(copy, self._clock())
-                else:
-                    slot.batch.extend(batch)
-            self.stats.queued_rows += rows
+                    slot = self._pending[key] = _Pending(deque(), 0, self._clock())
+                slot.blocks.append(block)
+                slot.rows += block.rows
+                self.stats.queued_rows += block.rows
             self._cond.notify()
         return True
+
+    def _has_room(self, rows: int) -> bool:
+        with self._cond:
+            return not self._closing and (
+                not rows or self.stats.queued_rows + rows <= self._max_rows
+            )
 
     @property
     def retry_after_s(self) -> int:
         """What to tell a refused sender: the flush interval, longer while the store is down."""
         return max(1, round(self._interval + self._backoff))
+
+    def _encode(self, batch: TableBatch) -> Iterator[Block]:
+        """``batch`` as blocks of at most ``batch_rows`` rows; rows holding a value their
+        column cannot take are dead-lettered instead."""
+        try:
+            types = self._types(batch.table, batch.columns)
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            self._dead_letter_rows(batch, str(exc))
+            return
+        batch = TableBatch(batch.table, batch.columns, batch.data)  # take() leaves the caller's
+        while batch.rows > self._batch_rows:
+            yield from self._encode_isolating_bad_rows(batch.take(self._batch_rows), types)
+        yield from self._encode_isolating_bad_rows(batch, types)
+
+    def _encode_isolating_bad_rows(self, batch: TableBatch, types: list[str]) -> Iterator[Block]:
+        try:
+            payload = encode_native(batch, types)
+        except ValueError as exc:  # a value its column cannot hold
+            if batch.rows == 1:
+                self._dead_letter_rows(batch, str(exc))
+                return
+            head = batch.take(batch.rows // 2)
+            yield from self._encode_isolating_bad_rows(head, types)
+            yield from self._encode_isolating_bad_rows(batch, types)
+            return
+        yield Block(batch.table, batch.columns, payload, batch.rows)
+
+    def _types(self, table: str, columns: Sequence[str]) -> list[str]:
+        """The ClickHouse types of ``columns``, read from the store once per table."""
+        known = self._column_types.get(table)
+        if known is None:
+            known = dict(self._store.query(_COLUMN_TYPES, {"table": table}).rows)
+            if known:  # a table created later must still be found
+                self._column_types[table] = known
+        missing = [c for c in columns if c not in known]
+        if missing:
+            raise StoreError(f"{table} has no column {', '.join(missing)}")
+        return [known[c] for c in columns]
 
     # -- writer side ---------------------------------------------------------------------------
 
@@ -166,7 +237,7 @@ class WriteQueue:
     def _due(self) -> bool:
         now = self._clock()
         return any(
-            p.batch.rows >= self._batch_rows or now - p.since >= self._interval
+            p.rows >= self._batch_rows or now - p.since >= self._interval
             for p in self._pending.values()
         )
 
@@ -176,87 +247,99 @@ class WriteQueue:
         oldest = min(p.since for p in self._pending.values())
         return max(0.01, self._interval - (self._clock() - oldest))
 
-    def _next_batch(self, *, force: bool) -> TableBatch | None:
+    def _next_batch(self, *, force: bool) -> list[Block] | None:
+        """The oldest blocks of a due table, up to ``batch_rows`` rows (at least one block)."""
         with self._cond:
             now = self._clock()
-            for table, slot in self._pending.items():
-                full = slot.batch.rows >= self._batch_rows
-                if force or full or now - slot.since >= self._interval:
-                    if slot.batch.rows > self._batch_rows:
-                        return slot.batch.take(self._batch_rows)
-                    del self._pending[table]
-                    return slot.batch
+            for key, slot in self._pending.items():
+                if force or slot.rows >= self._batch_rows or now - slot.since >= self._interval:
+                    blocks = [slot.blocks.popleft()]
+                    rows = blocks[0].rows
+                    while slot.blocks and rows + slot.blocks[0].rows <= self._batch_rows:
+                        blocks.append(slot.blocks.popleft())
+                        rows += blocks[-1].rows
+                    slot.rows -= rows
+                    if not slot.blocks:
+                        del self._pending[key]
+                    return blocks
         return None
 
-    def _requeue_front(self, batch: TableBatch) -> None:
+    def _requeue_front(self, blocks: list[Block]) -> None:
         with self._cond:
-            slot = self._pending.get(batch.table)
-            if slot is not None:
-                batch.extend(slot.batch)
-            self._pending[batch.table] = _Pending(batch, self._clock() - self._interval)
+            key = (blocks[0].table, blocks[0].columns)
+            slot = self._pending.get(key)
+            if slot is None:
+                slot = self._pending[key] = _Pending(deque(), 0, 0.0)
+            slot.blocks.extendleft(reversed(blocks))
+            slot.rows += sum(b.rows for b in blocks)
+            slot.since = self._clock() - self._interval  # due again after the backoff
 
-    def _write(self, batch: TableBatch) -> bool:
+    def _write(self, blocks: list[Block]) -> bool:
         """Write one batch; False (and the batch back in front) when the store is unreachable."""
+        table = blocks[0].table
+        rows = sum(b.rows for b in blocks)
         started = time.perf_counter()
         try:
-            self._insert_isolating_bad_rows(batch)
+            self._insert_isolating_bad_blocks(blocks)
         except StoreUnavailable as exc:
             self.stats.failed_writes += 1
             self.stats.store_available = False
             self._backoff = min(30.0, max(0.5, self._backoff * 2))
             log.warning("store unavailable, will retry", extra={"error": str(exc)})
-            self._requeue_front(batch)
+            self._requeue_front(blocks)
             return False
         except Exception as exc:  # the writer thread's edge: keep writing the other batches
-            log.exception("unexpected error writing a batch", extra={"table": batch.table})
-            self._dead_letter(batch, f"{type(exc).__name__}: {exc}")
+            log.exception("unexpected error writing a batch", extra={"table": table})
+            for block in blocks:
+                self._dead_letter_block(block, f"{type(exc).__name__}: {exc}")
         self._backoff = 0.0
         self.stats.store_available = True
-        _write_latency.record(time.perf_counter() - started, {"table": batch.table})
+        _write_latency.record(time.perf_counter() - started, {"table": table})
         with self._cond:
-            self.stats.queued_rows -= batch.rows
-            self.stats.by_table[batch.table] = self.stats.by_table.get(batch.table, 0) + batch.rows
+            self.stats.queued_rows -= rows
+            self.stats.by_table[table] = self.stats.by_table.get(table, 0) + rows
         return True
 
-    def _insert_isolating_bad_rows(self, batch: TableBatch) -> None:
+    def _insert_isolating_bad_blocks(self, blocks: list[Block]) -> None:
+        first = blocks[0]
         try:
-            payload = encode_native(batch, self._types(batch.table, batch.columns))
-            self._store.insert_raw(batch.table, batch.columns, payload, NATIVE)
+            payload = b"".join(b.payload for b in blocks)
+            self._store.insert_raw(first.table, first.columns, payload, NATIVE)
         except StoreUnavailable:
             raise
-        except (StoreError, ValueError) as exc:  # ValueError: a value its column cannot hold
-            if batch.rows == 1:
-                self._dead_letter(batch, str(exc))
+        except StoreError as exc:
+            if len(blocks) == 1:
+                self._dead_letter_block(first, str(exc))
                 return
-            half = batch.rows // 2
-            rest = TableBatch(batch.table, batch.columns, [list(c) for c in batch.data])
-            head = rest.take(half)
-            self._insert_isolating_bad_rows(head)
-            self._insert_isolating_bad_rows(rest)
+            half = len(blocks) // 2
+            self._insert_isolating_bad_blocks(blocks[:half])
+            self._insert_isolating_bad_blocks(blocks[half:])
             return
-        self.stats.written_rows += batch.rows
-        _rows_written.add(batch.rows, {"table": batch.table})
+        rows = sum(b.rows for b in blocks)
+        self.stats.written_rows += rows
+        _rows_written.add(rows, {"table": first.table})
 
-    def _types(self, table: str, columns: Sequence[str]) -> list[str]:
-        """The ClickHouse types of ``columns``, read from the store once per table."""
-        known = self._column_types.get(table)
-        if known is None:
-            known = dict(self._store.query(_COLUMN_TYPES, {"table": table}).rows)
-            if known:  # a table created later must still be found
-                self._column_types[table] = known
-        missing = [c for c in columns if c not in known]
-        if missing:
-            raise StoreError(f"{table} has no column {', '.join(missing)}")
-        return [known[c] for c in columns]
+    def _dead_letter_rows(self, batch: TableBatch, reason: str) -> None:
+        lines = [{"error": reason, "row": row} for row in batch.row_dicts()]
+        self._dead_letter(batch.table, batch.rows, reason, lines)
 
-    def _dead_letter(self, batch: TableBatch, reason: str) -> None:
-        self.stats.dead_rows += batch.rows
-        _rows_dead.add(batch.rows, {"table": batch.table})
-        log.error("row rejected by the store", extra={"table": batch.table, "error": reason})
-        if self._dead_dir is None:
-            return
-        self._dead_dir.mkdir(parents=True, exist_ok=True)
-        path = self._dead_dir / f"{batch.table}.jsonl"
-        with path.open("a", encoding="utf-8") as out:
-            for row in batch.row_dicts():
-                out.write(json.dumps({"error": reason, "row": row}, default=str) + "\n")
+    def _dead_letter_block(self, block: Block, reason: str) -> None:
+        line = {
+            "error": reason,
+            "rows": block.rows,
+            "columns": block.columns,
+            "native_base64": base64.b64encode(block.payload).decode(),
+        }
+        self._dead_letter(block.table, block.rows, reason, [line])
+
+    def _dead_letter(self, table: str, rows: int, reason: str, lines: list[dict[str, Any]]) -> None:
+        _rows_dead.add(rows, {"table": table})
+        log.error("rows rejected by the store", extra={"table": table, "error": reason})
+        with self._dead_lock:
+            self.stats.dead_rows += rows
+            if self._dead_dir is None:
+                return
+            self._dead_dir.mkdir(parents=True, exist_ok=True)
+            with (self._dead_dir / f"{table}.jsonl").open("a", encoding="utf-8") as out:
+                for line in lines:
+                    out.write(json.dumps(line, default=str) + "\n")
