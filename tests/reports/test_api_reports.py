@@ -72,7 +72,11 @@ def test_access_by_token(client: TestClient, seeded: Seeded) -> None:
     assert client.get("/api/v1/incidents", headers=other).status_code == 403
     mine = client.get("/api/v1/incidents", params={"club": "gamma"}, headers=other)
     assert mine.status_code == 200 and mine.json()["incidents"] == []
-    assert client.get("/api/v1/incidents/INC-NOPE/report", headers=other).status_code == 404
+    # unknown ids: 401 without a token, 403 for a captain, 404 only for an admin
+    assert client.get("/api/v1/incidents/INC-NOPE/report").status_code == 401
+    assert client.get("/api/v1/incidents/INC-NOPE/report", headers=other).status_code == 403
+    admin = bearer(client, "admin")
+    assert client.get("/api/v1/incidents/INC-NOPE/report", headers=admin).status_code == 404
 
 
 def test_security_draft_on_request(client: TestClient, seeded: Seeded) -> None:

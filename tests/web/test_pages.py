@@ -57,10 +57,12 @@ def test_captain_sees_only_their_club(client: TestClient, seeded: Seeded) -> Non
     form = {"version": "1", "section_root_cause": "x", "intent": "save"}
     post = client.post(f"/incidents/{seeded.incident_id}/report", data=form)
     assert post.status_code == 403
+    assert client.get("/incidents/INC-NOPE").status_code == 403  # existence is not revealed
 
 
 def test_admin_list_filters(client: TestClient, seeded: Seeded) -> None:
     login(client, "admin")
+    assert client.get("/incidents/INC-NOPE").status_code == 404
     everything = client.get("/incidents").text
     assert seeded.incident_id in everything and seeded.other_id in everything
     shop = client.get("/incidents", params={"app": "shop"}).text

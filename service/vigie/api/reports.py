@@ -89,10 +89,12 @@ def report_json(version: ReportVersion, history: list[tuple[int, str, Any]]) -> 
 
 
 def _club_checked(request: Request, service: ReportsDep, incident_id: str, action: str) -> None:
-    """404 for an unknown incident; the auth hook for its club."""
+    """The auth hook for the incident's club. An unknown incident is a 404 only for those who
+    may see every club: nobody else learns which ids exist."""
     try:
         incident, _ = service.incidents.get(incident_id)
     except NotFound as exc:
+        authorize(request, action, None)
         raise HTTPException(404, str(exc)) from None
     authorize(request, action, incident.club or None)
 

@@ -157,7 +157,12 @@ def incident_list(request: Request, club: str = "", app: str = "", state: str = 
                  page_title=UI[locale]["incidents"])  # fmt: skip
 
 
-def _not_found(request: Request, locale: Locale) -> HTMLResponse:
+def _not_found(request: Request, locale: Locale) -> Response:
+    """404 for admins; for a captain the 403 of another club's incident, so that captains do not
+    learn which incident ids exist."""
+    guarded = _guard(request, None, locale)
+    if not isinstance(guarded, Principal):
+        return guarded
     return _page(request, "error.html.j2", locale, 404, code=404,
                  message=UI[locale]["not_found"], page_title=UI[locale]["error"])  # fmt: skip
 
