@@ -3,16 +3,18 @@ Python from the seeded rows (not from the rollup, not from SQL)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from report_seed import BAD_FROM, OPENED, RESOLVED, T0, Seeded, seed
 
 from vigie.ingest.scrub import REGEX_FLAGS, load_patterns
-from vigie.reports.facts import ceil_minute, impact_start, is_bad
+from vigie.reports.facts import ceil_minute, impact_start, is_bad, trace_url
 from vigie.reports.queries import Minute
 from vigie.reports.service import ReportService
 from vigie.store import Store
@@ -98,10 +100,22 @@ def test_facts_equal_python_recomputation(seeded: Seeded) -> None:
         (s for s in during if _bad(s)), key=lambda s: (s["Timestamp"], s["TraceId"])
     )
     assert list(facts.trace_ids) == [s["TraceId"] for s in bad_sorted[:3]]
-    assert all(
-        facts.links[f"trace:{t}"].startswith("https://grafana.test/explore?")
-        for t in facts.trace_ids
-    )
+    for trace_id in facts.trace_ids:
+        # the Grafana link's query runs and returns that trace's spans, as the trace view wants
+        url = urlsplit(facts.links[f"trace:{trace_id}"])
+        assert url.netloc == "grafana.test" and url.path == "/explore"
+        pane = json.loads(parse_qs(url.query)["panes"][0])["a"]
+        query = pane["queries"][0]
+        assert (query["queryType"], query["format"], pane["datasource"]) == (
+            "traces", 3, "vigie-clickhouse",
+        )  # fmt: skip
+        rows = seeded.service.store.query(query["rawSql"]).dicts()
+        assert [r["spanID"] for r in rows] == [
+            s["SpanId"] for s in spans if s["TraceId"] == trace_id
+        ]
+        assert rows[0]["statusCode"] == 2
+        assert {"key": "http.route", "value": "/api/cart"} in rows[0]["tags"]
+    assert trace_url("https://g", "x' OR 1=1", start, end) is None
     # the deployment of 1.1 is in the timeline, at its first span
     deploys = [e for e in facts.timeline if e.kind == "deploy"]
     first_11 = min(

@@ -36,6 +36,7 @@ QUIET_GAP = 15  # minutes
 BASELINE = timedelta(hours=24)
 RELATED_SINCE = timedelta(days=30)
 MINUTE = timedelta(minutes=1)
+BASELINE_LINK = timedelta(hours=1)  # margin of the Grafana time range around the incident
 
 
 def floor_minute(moment: datetime) -> datetime:
@@ -94,20 +95,40 @@ def version_changes(
     ]
 
 
-def trace_url(grafana_url: str, trace_id: str) -> str:
-    """Grafana Explore on the ClickHouse data source, in trace mode, for one trace id."""
+# The query the ClickHouse plugin builds in trace-ID mode for OTel tables (its column aliases are
+# what Grafana's trace view reads); the id is checked to be hex before it is put in.
+_TRACE_SQL = (
+    "SELECT TraceId AS traceID, SpanId AS spanID, ParentSpanId AS parentSpanID, "
+    "ServiceName AS serviceName, SpanName AS operationName, "
+    "multiply(toUnixTimestamp64Nano(Timestamp), 0.000001) AS startTime, "
+    "multiply(Duration, 0.000001) AS duration, "
+    "arrayMap(key -> map('key', key, 'value', SpanAttributes[key]), mapKeys(SpanAttributes)) "
+    "AS tags, arrayMap(key -> map('key', key, 'value', ResourceAttributes[key]), "
+    "mapKeys(ResourceAttributes)) AS serviceTags, "
+    "if(StatusCode IN ('Error', 'STATUS_CODE_ERROR'), 2, 0) AS statusCode "
+    "FROM otel_traces WHERE traceID = '{trace_id}'"
+)
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def trace_url(grafana_url: str, trace_id: str, start: datetime, end: datetime) -> str | None:
+    """Grafana Explore on the ClickHouse data source, trace view of one trace, over the
+    incident's time range; None for an id that is not hex."""
+    if not trace_id or not set(trace_id) <= _HEX:
+        return None
     query = {
         "refId": "A",
         "datasource": DATASOURCE,
+        "editorType": "sql",
         "queryType": "traces",
-        "editorType": "builder",
         "format": 3,
-        "builderOptions": {
-            "queryType": "traces",
-            "meta": {"isTraceIdMode": True, "traceId": trace_id},
-        },
+        "rawSql": _TRACE_SQL.format(trace_id=trace_id),
     }
-    panes = {"a": {"datasource": DATASOURCE_UID, "queries": [query]}}
+    time_range = {
+        "from": str(int((start - BASELINE_LINK).timestamp() * 1000)),
+        "to": str(int((end + BASELINE_LINK).timestamp() * 1000)),
+    }
+    panes = {"a": {"datasource": DATASOURCE_UID, "queries": [query], "range": time_range}}
     params = {"schemaVersion": "1", "panes": json.dumps(panes, separators=(",", ":"))}
     return f"{grafana_url.rstrip('/')}/explore?{urlencode(params)}"
 
@@ -147,8 +168,10 @@ def gather(
         "incident": links.incident(record.id),
         "report": f"{links.incident(record.id)}/report",
         "dashboard": links.dashboard(record.club, record.app),
-        **{f"trace:{t}": trace_url(links.grafana_url, t) for t in traces},
     }
+    for trace in traces:
+        if (url := trace_url(links.grafana_url, trace, start, end)) is not None:
+            link_map[f"trace:{trace}"] = url
     return Facts(
         incident=record,
         impact_start=start,
