@@ -143,7 +143,6 @@ def incident_list(request: Request, club: str = "", app: str = "", state: str = 
     principal = principal_of(request)
     if principal is None:
         return _login_redirect(request)
-    request.state.principal = principal
     if not principal.is_admin:
         club = principal.club
     locale = _lang(request, service.locale_of(principal.club) if principal.club else "fr")
