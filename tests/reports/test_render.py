@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -76,11 +77,13 @@ def version(locale: str, kind: str = "standard", **sections: str) -> ReportVersi
                 "12,5 / 250,0 / 900,2 ms (pendant); 10,0 / 80,0 / 120,0 ms (24 h avant)",
                 "**Budget d'erreur consommé (fenêtre de 30 j)** : 23,46\u00a0%",
                 "**Budget d'erreur restant** : -3,50\u00a0%", "### ✍ Cause racine",
+                "**SLO** : availability — 99,90 % / 30 j",
                 "| déploiement — `service.version 1.1` |", "(marie)"]),
         ("en", ["# Postmortem: shop — availability (INC-ABCDEFGHIJ)", "## Facts",
                 "**Failed / total requests**: 1,234 / 56,789", "**Mean error ratio**: 2.17%",
                 "**Time to detect**: 6 min 00 s", "**Error budget remaining**: -3.50%",
-                "### ✍ Root cause", "| deployment — `service.version 1.1` |"]),
+                "### ✍ Root cause", "| deployment — `service.version 1.1` |",
+                "**SLO**: availability — 99.90 % / 30 d"]),
     ],
 )  # fmt: skip
 def test_markdown_in_each_locale(locale: str, expected: list[str]) -> None:
@@ -118,6 +121,11 @@ def test_security_template_states_and_verifies_no_personal_data() -> None:
         assert "Root cause" not in text and "Cause racine" not in text
         rows = dict(fact_rows(version(locale, "security").facts, locale))
         assert words in rows["Data involved" if locale == "en" else "Données concernées"]
+        assert "WARNING" not in text and "ATTENTION" not in text
+    leaked = replace(version("en", "security"), facts=facts((Counted("email", 2),)))
+    assert "give 2 match(es). WARNING: personal data may have been stored" in render_markdown(
+        leaked
+    )
 
 
 def test_facts_round_trip_through_json() -> None:

@@ -53,7 +53,9 @@ def fact_rows(facts: Facts, locale: Locale) -> list[tuple[str, str]]:
             before = " / ".join(number(locale, v, 1) for v in (b.p50_ms, b.p95_ms, b.p99_ms))
             latency += f"; {before} ms ({t(locale, 'before')})"
     severity = t(locale, inc.severity) if inc.severity in texts.TEXTS[locale] else inc.severity
-    objective = f"{slo.name} — {number(locale, slo.objective, 2)} % / {slo.window_days} d"
+    objective = (
+        f"{slo.name} — {number(locale, slo.objective, 2)} % / {slo.window_days} {t(locale, 'days')}"
+    )
     acked = moment(inc.acknowledged_at, locale)
     if inc.acknowledged_by:
         acked += f" ({inc.acknowledged_by})"
@@ -136,8 +138,10 @@ def _facts(facts: Facts, locale: Locale) -> list[str]:
 
 
 def pii_statement(facts: Facts, locale: Locale) -> str:
+    """The no-personal-data statement with its check; a warning when the check found some."""
     matches = sum(c.count for c in facts.pii_matches or ())
-    return t(locale, "no_pii", app=facts.incident.app, matches=matches)
+    statement = t(locale, "no_pii", app=facts.incident.app, matches=matches)
+    return f"{statement} {t(locale, 'pii_found')}" if matches else statement
 
 
 def _human(version: ReportVersion) -> list[str]:

@@ -87,6 +87,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "et aux attributs stockés de {app} pendant la fenêtre de l'incident donnent "
             "{matches} correspondance(s)."
         ),
+        "pii_found": (
+            "ATTENTION : des données personnelles ont pu être stockées malgré le nettoyage. "
+            "À examiner, purger et signaler au service informatique de l'ÉTS."
+        ),
+        "days": "j",
         "pii_rule": "Motif",
         "actions": "Actions correctives",
         "action": "Action",
@@ -191,6 +196,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "data patterns run over the log bodies and stored attributes of {app} during the "
             "incident window give {matches} match(es)."
         ),
+        "pii_found": (
+            "WARNING: personal data may have been stored despite scrubbing. Investigate, purge "
+            "and report it to the ÉTS IT services."
+        ),
+        "days": "d",
         "pii_rule": "Pattern",
         "actions": "Action items",
         "action": "Action",
