@@ -170,3 +170,16 @@ def test_offer_before_the_table_is_known_needs_the_store() -> None:
     with pytest.raises(StoreUnavailable):
         queue.offer([batch(0, 3)])
     assert queue.stats.queued_rows == 0
+
+
+def test_rows_for_columns_the_table_lacks_are_dead_lettered(
+    store: Store, table: str, tmp_path: Path
+) -> None:
+    queue = WriteQueue(
+        store, max_rows=100, batch_rows=100, flush_interval_s=60, dead_letter_dir=tmp_path
+    )
+    assert queue.offer([TableBatch("w", ("n", "nope"), [[1, 2], ["a", "b"]]), batch(5, 2)])
+    queue.flush()
+    assert count(store) == 2
+    assert queue.stats.dead_rows == 2
+    assert "w has no column nope" in (tmp_path / "w.jsonl").read_text()

@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from starlette.concurrency import run_in_threadpool
 
-from vigie.errors import StoreUnavailable
+from vigie.errors import StoreError
 from vigie.ingest import pipeline
 from vigie.ingest.decode import JSON, PROTOBUF, IngestHttpError, Signal, media_type
 from vigie.ingest.rows import ConvertResult
@@ -80,7 +80,7 @@ async def _receive(request: Request, signal: Signal) -> Response:
         )
     except IngestHttpError as exc:
         return _status_response(media, exc.status, str(exc))
-    except StoreUnavailable:
+    except StoreError:  # the write queue could not read a table's column types
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
     if not queued:
         return _retry_later(media, 429, "write queue full", queue.retry_after_s)

@@ -114,8 +114,8 @@ class WriteQueue:
     def offer(self, batches: Sequence[TableBatch]) -> bool:
         """Encode and queue all batches of one request, or none of them when the queue would
         overflow. Encoding is CPU work (about a millisecond per 512 spans): call this off the
-        event loop. Raises :class:`~vigie.errors.StoreUnavailable` when a table's column types
-        are not known yet and the store cannot be asked."""
+        event loop. Raises :class:`~vigie.errors.StoreError` when a table's column types are
+        not known yet and the store cannot tell them (the sender should retry)."""
         rows = sum(b.rows for b in batches)
         if not self._has_room(rows):
             return False
@@ -148,13 +148,12 @@ class WriteQueue:
     def _encode(self, batch: TableBatch) -> Iterator[Block]:
         """``batch`` as blocks of at most ``batch_rows`` rows; rows holding a value their
         column cannot take are dead-lettered instead."""
-        try:
-            types = self._types(batch.table, batch.columns)
-        except StoreUnavailable:
-            raise
-        except StoreError as exc:
-            self._dead_letter_rows(batch, str(exc))
+        known = self._types(batch.table)
+        missing = [c for c in batch.columns if c not in known]
+        if missing:
+            self._dead_letter_rows(batch, f"{batch.table} has no column {', '.join(missing)}")
             return
+        types = [known[c] for c in batch.columns]
         batch = TableBatch(batch.table, batch.columns, batch.data)  # take() leaves the caller's
         while batch.rows > self._batch_rows:
             yield from self._encode_isolating_bad_rows(batch.take(self._batch_rows), types)
@@ -173,17 +172,14 @@ class WriteQueue:
             return
         yield Block(batch.table, batch.columns, payload, batch.rows)
 
-    def _types(self, table: str, columns: Sequence[str]) -> list[str]:
-        """The ClickHouse types of ``columns``, read from the store once per table."""
+    def _types(self, table: str) -> dict[str, str]:
+        """The ClickHouse type of each column of ``table``, read from the store once."""
         known = self._column_types.get(table)
         if known is None:
             known = dict(self._store.query(_COLUMN_TYPES, {"table": table}).rows)
             if known:  # a table created later must still be found
                 self._column_types[table] = known
-        missing = [c for c in columns if c not in known]
-        if missing:
-            raise StoreError(f"{table} has no column {', '.join(missing)}")
-        return [known[c] for c in columns]
+        return known
 
     # -- writer side ---------------------------------------------------------------------------
 
