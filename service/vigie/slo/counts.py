@@ -28,8 +28,8 @@ Key = tuple[str, str, str, str]
 class Frame:
     """The windows of one evaluation: each label's first minute, and one exclusive end minute.
 
-    Only complete minutes count: ``end`` is the start of the minute ``now`` falls in, so a window
-    ``W`` covers ``[end - W, end)``.
+    Only complete minutes count: ``end`` is the start of the minute ``now`` falls in, so an alert
+    window ``W`` covers ``[end - W, end)``.
     """
 
     now: datetime
@@ -42,11 +42,18 @@ class Frame:
 
 
 def frame_at(now: datetime, periods: dict[str, timedelta]) -> Frame:
-    """The frame of the alert windows plus the SLO periods (``{"30d": timedelta(days=30)}``)."""
+    """The frame of the alert windows plus the SLO periods (``{"30d": timedelta(days=30)}``).
+
+    Alert windows start exactly their length before ``end``. An SLO period (the error budget's
+    window) starts at the first UTC midnight inside it, so it spans N-1 to N days: its far edge
+    then needs no hourly rows, and a budget is a ratio that one day less barely moves.
+    """
     now = now.astimezone(UTC)
     end = now.replace(second=0, microsecond=0)
-    spans = {**WINDOWS, **dict(sorted(periods.items(), key=lambda kv: kv[1]))}
-    return Frame(now, end, tuple(spans), tuple(end - span for span in spans.values()))
+    labels = [*WINDOWS, *sorted(periods, key=lambda label: periods[label])]
+    starts = [end - span for span in WINDOWS.values()]
+    starts += [rings.ceil_to(end - periods[label], rings.DAY) for label in labels[len(WINDOWS) :]]
+    return Frame(now, end, tuple(labels), tuple(starts))
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,13 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def _floor(moment: datetime, unit: timedelta) -> datetime:
+def floor_to(moment: datetime, unit: timedelta) -> datetime:
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     return epoch + (moment - epoch) // unit * unit
 
 
-def _ceil(moment: datetime, unit: timedelta) -> datetime:
-    floored = _floor(moment, unit)
+def ceil_to(moment: datetime, unit: timedelta) -> datetime:
+    floored = floor_to(moment, unit)
     return floored if floored == moment else floored + unit
 
 
@@ -46,7 +46,7 @@ def _split(
         out["minute"].append((start, end))
         return
     (unit, name), finer = units[0], units[1:]
-    inner_start, inner_end = _ceil(start, unit), _floor(end, unit)
+    inner_start, inner_end = ceil_to(start, unit), floor_to(end, unit)
     if inner_start >= inner_end:
         _split(start, end, finer, out)
         return
