@@ -133,12 +133,13 @@ def run_receiver(
 ) -> ReceiverRun:
     data_dir = tempfile.mkdtemp(prefix="vigie-bench-")
     port = free_port()
-    env = dict(
-        os.environ,
-        VIGIE_CLICKHOUSE_DSN=f"chdb://{data_dir}",
-        VIGIE_LOG_LEVEL="WARNING",
+    env = {
+        "VIGIE_CONFIG_DIR": str(Path(__file__).parents[1]),  # the repository's slo/, alerts/
+        **os.environ,
+        "VIGIE_CLICKHOUSE_DSN": f"chdb://{data_dir}",
+        "VIGIE_LOG_LEVEL": "WARNING",
         **service_env,
-    )
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "vigie.cli", "serve", "--port", str(port)],
         env=env,
