@@ -68,7 +68,7 @@ def _text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _bounds(frame: Frame) -> dict[str, Any]:
+def _window_params(frame: Frame) -> dict[str, Any]:
     return {
         "starts": [_text(s) for s in frame.starts],
         "start": _text(min(frame.starts)),
@@ -152,7 +152,7 @@ def _span_counts(
 def _custom_counts(
     store: Store, targets: Sequence[SloTarget], frame: Frame
 ) -> dict[Key, list[Counts]]:
-    params: dict[str, Any] = _bounds(frame)
+    params: dict[str, Any] = _window_params(frame)
     branches = []
     for index, target in enumerate(targets):
         sli = target.custom
