@@ -1,24 +1,49 @@
 """``vigie demo``: the whole pipeline on the embedded engine, from an empty machine.
 
-It starts the service in this process (the process that holds the chdb data directory), sends
-back-dated history and then live traffic with an outage through the real OTLP/HTTP receiver using
-``vigie loadgen`` in a subprocess, shows telemetry arriving, and evaluates every SLO. The demo
-works in its own database (``--database``, recreated on each run) so that runs do not pile up.
+It starts the service in this process (the process that holds the chdb data directory) with
+evaluation left to the demo, and walks through the steps in order:
+
+1. back-dated history through the real OTLP/HTTP receiver (``vigie loadgen`` in a subprocess);
+2. a replay of the history's most recent past incident, one evaluation per simulated minute,
+   through the incident engine, the Discord delivery and the report drafts, as the service would
+   have lived it; then the draft, and the same numbers recomputed from the raw spans;
+3. live traffic with an outage, evaluated now: the live page and its notices;
+4. where to look next.
+
+The replay comes before the live evaluation because the incident engine applies only
+evaluations newer than the latest one applied. The demo works in its own database
+(``--database``, recreated on each run) so that runs do not pile up.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import typer
 from fastapi import FastAPI
 
 from vigie.cli import settings_of
+from vigie.cli.demo_cycles import (
+    REPLAY_FINE,
+    Live,
+    Replay,
+    latest_incident,
+    live_evaluation,
+    replay,
+    utc_time,
+)
+from vigie.incidents.model import Event
+from vigie.loadgen.scenarios import Scenario, past_incidents
+from vigie.notify.notice import Notice
+from vigie.reports.model import ReportVersion
+from vigie.runtime import Runtime
 from vigie.store import Store
 
 _ARRIVALS = """
@@ -26,6 +51,19 @@ SELECT ServiceName, count() AS spans, countIf(StatusCode = 'Error') AS errors
 FROM otel_traces
 WHERE SpanKind = 'Server' AND Timestamp >= now64(9) - INTERVAL {seconds:UInt32} SECOND
 GROUP BY ServiceName ORDER BY ServiceName
+"""
+
+# The check of a draft's numbers, written from the raw spans on purpose without the SLO
+# engine's shared SQL fragments: a server span of the app in the draft's window, bad when its
+# HTTP status is 5xx (availability) or its duration is above the threshold (latency).
+_RECOUNT = """
+SELECT count() AS total,
+       countIf(if({latency:Bool}, Duration > {threshold_ns:UInt64},
+                  toUInt16OrZero(SpanAttributes['http.response.status_code']) >= 500)) AS bad
+FROM otel_traces
+WHERE ServiceName = {app:String} AND SpanKind = 'Server'
+  AND ({env:String} = '' OR ResourceAttributes['deployment.environment.name'] = {env:String})
+  AND Timestamp >= {start:DateTime64(9, 'UTC')} AND Timestamp < {end:DateTime64(9, 'UTC')}
 """
 
 
@@ -45,65 +83,212 @@ def demo(
     ),
     database: str = typer.Option("vigie_demo", help="Database the demo recreates and uses."),
 ) -> None:
-    """Run the service, send history and live traffic with an outage, evaluate the SLOs."""
+    """Run the service, send history, replay a past incident to its report, then live traffic
+    with an outage: SLOs, incidents, Discord notices, post-incident draft."""
     from vigie.api.app import create_app
-    from vigie.cli.evaluate import render_table
-    from vigie.config import load_config
     from vigie.observability import configure_logging
-    from vigie.slo.catalog import targets_from_files
-    from vigie.slo.evaluator import evaluate
     from vigie.store import connect
     from vigie.store.migrations import migrate
 
     settings = settings_of(ctx).model_copy(update={"clickhouse_database": database})
     configure_logging("WARNING")
-    config = load_config(settings.config_dir)
+    # Without webhooks every notice fails to send; the demo shows each notice's outcome itself.
+    logging.getLogger("vigie.notify.dispatcher").setLevel(logging.ERROR)
     store = connect(settings)
     store.command(f"DROP DATABASE IF EXISTS `{store.database}`")
     store = connect(settings)
     migrate(store, settings)
     endpoint = f"http://127.0.0.1:{port}"
-    _step(f"Vigie serving on {endpoint} (store {store!r})")
-    app = create_app(settings, store, environ=os.environ, migrate_on_start=False)
+    app = create_app(settings, store, environ=os.environ, migrate_on_start=False, schedule=False)
     server = BackgroundServer(app, port)
     try:
-        _step(f"1/3 back-dated history: {history_days:g} days of the sample apps")
+        runtime: Runtime = app.state.runtime
+        _step(f"Vigie serving on {endpoint} (store {store!r}); the demo drives evaluation")
+        _step(f"1/4 back-dated history: {history_days:g} days of the sample apps")
+        now_ns = time.time_ns()
         _loadgen(
-            endpoint,
-            "--history-days",
-            str(history_days),
-            "--history-rate",
-            str(history_rate),
-            "--seed",
-            "7",
-        )
-        _step(f"2/3 live traffic for {live_seconds:g} s; {outage} fails from half-way")
-        live = subprocess.Popen(
-            _loadgen_argv(
-                endpoint,
-                "--duration",
-                str(live_seconds),
-                "--rate",
-                str(rate),
-                "--scenario",
-                f"outage:{outage}",
-                "--seed",
-                "11",
+            endpoint, "--history-days", str(history_days),
+            "--history-rate", str(history_rate), "--seed", "7",
+        )  # fmt: skip
+        runtime.write_queue.flush()
+        past = latest_incident(past_incidents(now_ns, history_days))
+        if past is None:
+            _step("2/4 no past incident in so short a history: nothing to replay")
+        else:
+            _step(f"2/4 replay of the latest past incident: {_describe(past)}")
+            show_replay(runtime, replay(runtime, past))
+        _step(f"3/4 live traffic for {live_seconds:g} s; {outage} fails from half-way")
+        _live(store, endpoint, live_seconds, rate, outage)
+        runtime.write_queue.flush()
+        typer.echo("waiting for the rollup's current minute to close…")
+        show_live(runtime, live_evaluation(runtime))
+        _step("4/4 where to look next")
+        typer.echo(_next_steps(database, port))
+    finally:
+        server.stop()
+
+
+def show_replay(runtime: Runtime, done: Replay) -> None:
+    typer.echo(
+        f"{done.evaluations} evaluations of the past (every minute, then every 5 minutes "
+        f"from {REPLAY_FINE.seconds // 60} minutes after the outage); "
+        f"{len(done.opened)} incident(s) of {done.scenario.app} opened"
+    )
+    ours = set(done.opened)
+    _show_events([e for e in done.events if e.incident_id in ours])
+    if done.others:
+        typer.echo("  other apps, same hours (a few requests a minute make single errors count):")
+        for e in done.others:
+            typer.echo(
+                f"  {_hm(e.at)}  {e.incident_id} opened {e.club}/{e.app} {e.slo} {e.severity}"
             )
+    _show_notices(runtime, [n for n in done.notices if {x.incident_id for x in n.lines} & ours])
+    from vigie.reports.render import render_markdown
+
+    for version in (v for v in done.reports if v.incident_id in ours):
+        typer.secho(f"\n-- post-incident draft of {version.incident_id} (Markdown)", bold=True)
+        typer.echo(render_markdown(version), nl=False)
+        typer.echo(recount(runtime.store, version, done.scenario))
+
+
+def recount(store: Store, version: ReportVersion, scenario: Scenario) -> str:
+    """The draft's numbers next to the same count made from the raw spans, and the window
+    next to the outage the history generator wrote (the ground truth)."""
+    facts = version.facts
+    slo = facts.incident.slos[0]
+    latency = slo.sli == "latency" and slo.threshold_ms is not None
+    total, bad = store.query(
+        _RECOUNT,
+        {
+            "app": facts.incident.app,
+            "env": facts.incident.environment,
+            "latency": latency,
+            "threshold_ns": int((slo.threshold_ms or 0) * 1_000_000),
+            "start": _param(facts.impact_start),
+            "end": _param(facts.impact_end),
+        },
+    ).rows[0]
+    agree = "agree" if (int(bad), int(total)) == (facts.failed, facts.total) else "DISAGREE"
+    truth = f"{_hm(utc_time(scenario.start_ns))} to {_hm(utc_time(scenario.end_ns or 0))}"
+    return (
+        f"check: the draft counts {facts.failed} bad of {facts.total} requests from "
+        f"{_hm(facts.impact_start)} to {_hm(facts.impact_end)}; the raw spans of that window "
+        f"say {bad} of {total}: they {agree}. The generator wrote the outage from {truth}."
+    )
+
+
+def _param(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# --- step 3: live -------------------------------------------------------------------------
+
+
+def _live(store: Store, endpoint: str, seconds: float, rate: float, outage: str) -> None:
+    live = subprocess.Popen(
+        _loadgen_argv(
+            endpoint, "--duration", str(seconds), "--rate", str(rate),
+            "--scenario", f"outage:{outage}", "--seed", "11",
         )
+    )  # fmt: skip
+    try:
         while live.poll() is None:
             time.sleep(5)
             _print_arrivals(store)
-        if live.returncode:
-            raise typer.Exit(live.returncode)
-        server.app.state.write_queue.flush()
-        _step("3/3 SLO evaluation (multiwindow, multi-burn-rate)")
-        # The engine counts whole minutes of the per-minute rollup: wait for this one to close.
-        time.sleep(61 - datetime.now(UTC).second)
-        result = evaluate(store, targets_from_files(config.slo_files), datetime.now(UTC))
-        typer.echo(render_table(result))
     finally:
-        server.stop()
+        if live.poll() is None:
+            live.kill()
+            live.wait()
+    if live.returncode:
+        raise typer.Exit(live.returncode)
+
+
+def show_live(runtime: Runtime, live: Live) -> None:
+    from vigie.cli.evaluate import render_table
+
+    evaluation = runtime.evaluator.latest
+    if evaluation is not None:
+        typer.echo(render_table(evaluation))
+    _show_events(live.events)
+    _show_notices(runtime, live.notices)
+
+
+# --- showing events and notices ------------------------------------------------------------
+
+
+def _show_events(events: Sequence[Event]) -> None:
+    typer.secho("\nincident timeline", bold=True)
+    shown = [e for e in events if e.kind != "calm"]
+    calm = len(events) - len(shown)
+    for e in shown:
+        where = "/".join(p for p in (e.club, e.app, e.environment, e.slo) if p)
+        typer.echo(f"  {_hm(e.at)}  {e.incident_id} {e.kind:<9} {where} {e.severity}: {e.reason}")
+    if calm:
+        typer.echo(f"  (and {calm} 'calm' evaluation(s) counted towards resolving)")
+    if not events:
+        typer.echo("  no incident event")
+
+
+def _show_notices(runtime: Runtime, notices: Sequence[Notice]) -> None:
+    from vigie.notify.render import render_message
+
+    typer.secho("\nDiscord notices", bold=True)
+    runtime.delivery.drain(15)
+    states = runtime.delivery.outbox.states([n.key for n in notices])
+    names = {club.id: club.name for club in runtime.config.alerts.clubs}
+    for n in notices:
+        payload = render_message(n, club_names=names)
+        embeds = payload.get("embeds") or [{}]
+        state = states.get(n.key, "pending")
+        typer.echo(
+            f"  → {n.channel} ({n.locale}) {n.kind}, {state}: {_one_line(payload['content'])}"
+        )
+        if embeds[0]:
+            more = f" (+{len(embeds) - 1} more)" if len(embeds) > 1 else ""
+            typer.echo(
+                f"      {_one_line(embeds[0].get('title', ''))} — "
+                f"{_one_line(embeds[0].get('description', ''))}{more}"
+            )
+    if not notices:
+        typer.echo("  none")
+    elif "sent" not in states.values():
+        typer.echo(
+            "  (not posted: no Discord webhook is configured. With VIGIE_DISCORD_ADMIN and "
+            "VIGIE_DISCORD_<CLUB> set to webhook URLs, live notices are posted; notices older "
+            "than 6 hours, like a replay's, are never sent)"
+        )
+
+
+def _one_line(text: str, limit: int = 110) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _hm(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _describe(s: Scenario) -> str:
+    what = f"{s.share:.0%} of requests fail" if s.kind == "outage" else f"latency x{s.factor:g}"
+    window = f"{_hm(utc_time(s.start_ns))} to {_hm(utc_time(s.end_ns or 0))}"
+    return f"{s.kind} of {s.app}, {what}, {window}"
+
+
+def _next_steps(database: str, port: int) -> str:
+    env = f"VIGIE_CLICKHOUSE_DATABASE={database}"
+    rows = [
+        (f"{env} vigie token create --admin", "a token for the pages and the API (once)"),
+        (f"{env} vigie serve --port {port}", "the service, evaluating every minute"),
+        (f"http://127.0.0.1:{port}/incidents", "incident pages, report drafts to fill in"),
+        (f"{env} vigie report <incident-id>", "a report as Markdown (serve stopped)"),
+        ("vigie dashboards build", "Grafana dashboards of every app, in dashboards/"),
+    ]
+    width = max(len(command) for command, _ in rows)
+    lines = [f"The demo's server has stopped; its data stays in the database {database}:"]
+    return "\n".join([*lines, *(f"  {c:<{width}}  {why}" for c, why in rows)])
+
+
+# --- plumbing -------------------------------------------------------------------------------
 
 
 def _step(text: str) -> None:
@@ -140,6 +325,8 @@ class BackgroundServer:
         deadline = time.monotonic() + 30
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                typer.echo(f"vigie: the demo's server did not start on port {port}", err=True)
                 raise typer.Exit(1)
             time.sleep(0.05)
 
