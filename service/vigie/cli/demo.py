@@ -137,7 +137,9 @@ def show_replay(runtime: Runtime, done: Replay) -> None:
     ours = set(done.opened)
     _show_events([e for e in done.events if e.incident_id in ours])
     if done.others:
-        typer.echo("  other apps, same hours (a few requests a minute make single errors count):")
+        typer.echo(
+            "  other apps, same hours (at a few requests a minute, gaps and single errors count):"
+        )
         for e in done.others:
             typer.echo(
                 f"  {_hm(e.at)}  {e.incident_id} opened {e.club}/{e.app} {e.slo} {e.severity}"
@@ -278,7 +280,7 @@ def _next_steps(database: str, port: int) -> str:
     env = f"VIGIE_CLICKHOUSE_DATABASE={database}"
     rows = [
         (f"{env} vigie token create --admin", "a token for the pages and the API (once)"),
-        (f"{env} vigie serve --port {port}", "the service, evaluating every minute"),
+        (f"{env} vigie serve --port {port}", "the service, evaluating on its schedule"),
         (f"http://127.0.0.1:{port}/incidents", "incident pages, report drafts to fill in"),
         (f"{env} vigie report <incident-id>", "a report as Markdown (serve stopped)"),
         ("vigie dashboards build", "Grafana dashboards of every app, in dashboards/"),
