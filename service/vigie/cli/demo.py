@@ -255,9 +255,9 @@ def _show_notices(runtime: Runtime, notices: Sequence[Notice]) -> None:
         typer.echo("  none")
     elif "sent" not in states.values():
         typer.echo(
-            "  (not posted: no Discord webhook is configured. With VIGIE_DISCORD_ADMIN and "
-            "VIGIE_DISCORD_<CLUB> set to webhook URLs, live notices are posted; notices older "
-            "than 6 hours, like a replay's, are never sent)"
+            "  (none posted: without Discord webhooks — VIGIE_DISCORD_ADMIN, "
+            "VIGIE_DISCORD_<CLUB> — notices fail; with them, live notices are posted, and a "
+            "replay's, older than 6 hours, never are)"
         )
 
 
