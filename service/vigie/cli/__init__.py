@@ -36,7 +36,19 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def _register() -> None:
     # Imported here so that each command module can import ``settings_of`` from this package.
-    from vigie.cli import config, dashboards, db, demo, evaluate, grafana, loadgen, serve, silence
+    from vigie.cli import (
+        config,
+        dashboards,
+        db,
+        demo,
+        evaluate,
+        grafana,
+        loadgen,
+        report,
+        serve,
+        silence,
+        token,
+    )
 
     app.add_typer(db.app, name="db")
     app.command("serve")(serve.serve)
@@ -48,6 +60,8 @@ def _register() -> None:
     app.add_typer(silence.app, name="silence")
     app.add_typer(dashboards.app, name="dashboards")
     app.add_typer(grafana.app, name="grafana")
+    app.command("report")(report.report)
+    app.add_typer(token.app, name="token")
 
 
 _register()
