@@ -18,3 +18,9 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> None:
 def test_every_setting_is_documented() -> None:
     for name in Settings.model_fields:
         assert f"`VIGIE_{name.upper()}`" in README, name
+
+
+def test_test_modules_have_unique_names() -> None:
+    """pytest imports test modules by basename (rootdir mode): a twin shadows the other."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted(set(names)) == sorted(names)
