@@ -38,11 +38,12 @@ SELECT ServiceName, Environment, Route, Start, Le, Total, Errors
 FROM {table}
 WHERE ServiceName IN {{services:Array(String)}} AND ({pieces})"""
 
+# Grouping on one hash of the series is cheaper than on three strings.
 _ROLLUP_COUNTS = """\
-SELECT ServiceName, Environment, Route, {ring} AS ring,
+SELECT any(ServiceName), any(Environment), any(Route), {ring} AS ring,
        sum(Total) AS total, sum(Errors) AS errors, {fast} AS fast
 FROM ({branches})
-GROUP BY ServiceName, Environment, Route, ring"""
+GROUP BY cityHash64(ServiceName, Environment, Route) AS series, ring"""
 
 _RAW_COUNTS = f"""\
 SELECT ServiceName, Environment, Route, {{ring}} AS ring,
