@@ -23,11 +23,14 @@ MINUTE = "vigie_slo_le_minute"
 HOUR = "vigie_slo_le_hour"
 DAY = "vigie_slo_le_day"
 
-# table: (bucket start function, partition key, kept at least this many days)
+# table: (bucket start function, partition key, sort key, kept at least this many days).
+# A cycle reads short time ranges of every series from the minute and hour tables (time first
+# in the sort key: only those granules are read) and nearly all of the day table.
+_SERIES = "ServiceName, Environment, Route"
 _TABLES = {
-    MINUTE: ("toStartOfMinute", "toDate(Start)", 7),
-    HOUR: ("toStartOfHour", "toDate(Start)", 90),
-    DAY: ("toStartOfDay", "toYYYYMM(Start)", 90),
+    MINUTE: ("toStartOfMinute", "toDate(Start)", f"Start, {_SERIES}, Le", 7),
+    HOUR: ("toStartOfHour", "toDate(Start)", f"Start, {_SERIES}, Le", 90),
+    DAY: ("toStartOfDay", "toYYYYMM(Start)", f"{_SERIES}, Start, Le", 90),
 }
 
 _COLUMNS = """\
@@ -51,11 +54,8 @@ def _select(truncate: str, source: str, where: str) -> str:
 
 def statements(ctx: MigrationContext) -> list[str]:
     out: list[str] = []
-    for table, (truncate, partition, min_days) in _TABLES.items():
-        clauses = [
-            f"PARTITION BY {partition}",
-            "ORDER BY (ServiceName, Environment, Route, Start, Le)",
-        ]
+    for table, (truncate, partition, order, min_days) in _TABLES.items():
+        clauses = [f"PARTITION BY {partition}", f"ORDER BY ({order})"]
         if ctx.ttl_days:
             clauses.append(f"TTL Start + toIntervalDay({max(ctx.ttl_days, min_days)})")
         view = f"{table}_mv"
