@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     ingest_queue_rows: int = Field(
         default=200_000, gt=0, description="rows waiting to be written before 429/503"
     )
-    ingest_batch_rows: int = Field(default=10_000, gt=0, description="rows per INSERT at most")
+    ingest_batch_rows: int = Field(default=50_000, gt=0, description="rows per INSERT at most")
     ingest_flush_interval_s: float = Field(
         default=1.0, gt=0, description="longest time a row waits in the queue"
     )
