@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -140,6 +141,8 @@ def collector(
 def vigie_serve(data_dir: Path, config_dir: Path) -> Iterator[tuple[str, Path]]:
     """``vigie serve`` on a free port with its own chdb directory; yields (base URL, log)."""
     port = free_port()
+    for part in ("slo", "alerts"):  # the service reads its config at start-up
+        shutil.copytree(REPO / part, config_dir / part, dirs_exist_ok=True)
     log = config_dir / "vigie-serve.log"
     env = {
         **os.environ,

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -39,7 +40,7 @@ def test_history_lands_in_the_exporter_tables_scrubbed(settings: Settings, store
     # A slow burn on portail all along, so that failures (and their ERROR logs) are certain.
     burn = (Scenario("outage", "sonia/portail", start, now, share=0.02),)
     requests = list(request_stream(apps, start, now, 0.015, burn, seed=11, daily=True))
-    with TestClient(create_app(settings, store)) as client:
+    with TestClient(create_app(settings, store, schedule=False)) as client:
         sent = write_history(requests, OtlpPoster(client, "http://testserver", time.sleep), 2000)
         _flush(client.app)
     assert sent.rejected_spans == sent.rejected_logs == 0 and sent.posts >= 2
@@ -70,10 +71,15 @@ def test_history_lands_in_the_exporter_tables_scrubbed(settings: Settings, store
     assert logs == (sent.logs, 0, logins, errors, 0)
 
 
+@pytest.fixture(autouse=True)
+def _config(sample_config: Path) -> None:
+    """The app starts the whole runtime, which reads slo/ and alerts/."""
+
+
 @pytest.fixture()
 def served(settings: Settings, store: Store) -> Iterator[tuple[str, object]]:
     """The app on a real socket: the SDK exporter speaks HTTP, not ASGI."""
-    app = create_app(settings, store)
+    app = create_app(settings, store, schedule=False)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
