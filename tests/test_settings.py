@@ -22,5 +22,5 @@ def test_default_store_is_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VIGIE_CLICKHOUSE_DSN", "postgres://x")
-    with pytest.raises(ConfigError, match="VIGIE_CLICKHOUSE_DSN: .*unsupported scheme"):
+    with pytest.raises(ConfigError, match=r"VIGIE_CLICKHOUSE_DSN: .*unsupported scheme"):
         load_settings()
