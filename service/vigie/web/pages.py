@@ -222,16 +222,24 @@ def _editor(
                  page_title=title(version))  # fmt: skip
 
 
-@router.get("/incidents/{incident_id}/report")
-def report_page(request: Request, incident_id: str, saved: int = 0) -> Response:
-    service = _service(request)
+def _report_reader(
+    request: Request, service: ReportService, incident_id: str
+) -> Principal | Response:
+    """The principal allowed to read the incident's report, or the response to send instead
+    (login redirect, 404, 403 in the club's locale)."""
     if principal_of(request) is None:
         return _login_redirect(request)
     try:
         incident, _ = service.incidents.get(incident_id)
     except NotFound:
         return _not_found(request, _lang(request, "fr"))
-    guarded = _guard(request, incident.club or None, service.locale_of(incident.club))
+    return _guard(request, incident.club or None, service.locale_of(incident.club))
+
+
+@router.get("/incidents/{incident_id}/report")
+def report_page(request: Request, incident_id: str, saved: int = 0) -> Response:
+    service = _service(request)
+    guarded = _report_reader(request, service, incident_id)
     if not isinstance(guarded, Principal):
         return guarded
     version = service.get_or_create(incident_id)
@@ -257,13 +265,7 @@ def _edits(form: Mapping[str, str], kind: str) -> tuple[dict[str, str], list[dic
 @router.post("/incidents/{incident_id}/report")
 async def report_save(request: Request, incident_id: str) -> Response:
     service = _service(request)
-    if principal_of(request) is None:
-        return _login_redirect(request)
-    try:
-        incident, _ = service.incidents.get(incident_id)
-    except NotFound:
-        return _not_found(request, _lang(request, "fr"))
-    guarded = _guard(request, incident.club or None, service.locale_of(incident.club))
+    guarded = _report_reader(request, service, incident_id)
     if not isinstance(guarded, Principal):
         return guarded
     form = await _form(request)
