@@ -27,6 +27,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vigie.api.state import running
 from vigie.config.fields import Duration
 from vigie.errors import StoreError
 from vigie.incidents.model import STATES
@@ -46,10 +47,7 @@ def authorize(request: Request, action: str, club: str | None) -> None:
 
 
 def get_incidents(request: Request) -> IncidentService:
-    service = getattr(request.app.state, "incidents", None)
-    if not isinstance(service, IncidentService):
-        raise HTTPException(503, "the incident service is not running")
-    return service
+    return running(request, "incidents", IncidentService, "incident service")
 
 
 IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]

@@ -22,6 +22,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.api.incidents import authorize
+from vigie.api.state import running
 from vigie.errors import StoreError
 from vigie.incidents.service import NotFound
 from vigie.reports.model import ACTION_FIELDS, SECTIONS, ReportKind, ReportVersion, facts_to_dict
@@ -34,10 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 
 def get_reports(request: Request) -> ReportService:
-    service = getattr(request.app.state, "reports", None)
-    if not isinstance(service, ReportService):
-        raise HTTPException(503, "the report service is not running")
-    return service
+    return running(request, "reports", ReportService, "report service")
 
 
 ReportsDep = Annotated[ReportService, Depends(get_reports)]

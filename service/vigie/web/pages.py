@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from vigie.api.state import running
 from vigie.incidents.model import STATES
 from vigie.incidents.service import NotFound
 from vigie.reports import texts as report_texts
@@ -46,10 +47,7 @@ MAX_FORM_BYTES = 512 * 1024
 
 
 def _service(request: Request) -> ReportService:
-    service = getattr(request.app.state, "reports", None)
-    if not isinstance(service, ReportService):
-        raise HTTPException(503, "the report service is not running")
-    return service
+    return running(request, "reports", ReportService, "report service")
 
 
 def _page(
