@@ -102,3 +102,21 @@ def test_huge_bodies_are_truncated_and_scrubbed() -> None:
     assert len(row["Body"]) == MAX_VALUE_CHARS
     assert row["Body"].startswith("XXX") and row["Body"].endswith(TRUNCATION_MARK.upper())
     assert result.truncated == 1
+
+
+def test_a_resource_attribute_that_does_not_parse_costs_every_record_of_that_resource() -> None:
+    message = _request(PbLogRecord(time_unix_nano=1), PbLogRecord(time_unix_nano=2))
+    message.resource_logs[0].scope_logs.add().log_records.append(PbLogRecord(time_unix_nano=3))
+    kept = message.resource_logs.add().scope_logs.add()
+    kept.log_records.append(PbLogRecord(time_unix_nano=4, body=any_value("kept")))
+    request = decode_request(message.SerializeToString(), PROTOBUF, None, "logs", 1 << 20)
+    # KeyValue{key: "k", value: AnyValue{string_value: b"\xc3\x28"}}: not UTF-8.
+    not_utf8 = b"\x0a\x01k\x12\x04\x0a\x02\xc3\x28"
+    request.resource_logs[0].resource.attributes.append(not_utf8)  # type: ignore[attr-defined]
+    result = convert_logs(request, NoScrub())
+    assert (result.rows, result.rejected) == (1, 3)
+    assert result.batches[0].data[t.LOGS_COLUMNS.index("Body")] == ["kept"]
+    assert result.error_message == (
+        "3 log records rejected: resource with an attribute that does not parse "
+        "(not UTF-8 or nested too deeply)"
+    )

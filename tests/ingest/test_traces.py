@@ -228,3 +228,19 @@ def test_an_attribute_that_does_not_parse_costs_its_span_only() -> None:
     assert (result.rows, result.rejected) == (1, 2)
     assert result.batches[0].data[t.TRACES_COLUMNS.index("SpanName")] == ["b"]
     assert "does not parse" in result.error_message
+
+
+def test_a_resource_attribute_that_does_not_parse_costs_every_span_of_that_resource() -> None:
+    message = _request(_span("a"), _span("b"))
+    message.resource_spans[0].scope_spans.add().spans.append(_span("c"))
+    message.resource_spans.add().scope_spans.add().spans.append(_span("kept"))
+    request = decode_request(message.SerializeToString(), PROTOBUF, None, "traces", 1 << 20)
+    not_utf8 = _field(1, b"k") + _field(2, _field(1, b"\xc3\x28"))
+    request.resource_spans[0].resource.attributes.append(not_utf8)  # type: ignore[attr-defined]
+    result = convert_traces(request, NoScrub())
+    assert (result.rows, result.rejected) == (1, 3)
+    assert result.batches[0].data[t.TRACES_COLUMNS.index("SpanName")] == ["kept"]
+    assert result.error_message == (
+        "3 spans rejected: resource with an attribute that does not parse "
+        "(not UTF-8 or nested too deeply)"
+    )

@@ -20,14 +20,14 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from weakref import WeakKeyDictionary
 
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
-from vigie.ingest.rows import Scrubber
+from vigie.ingest.rows import Rejections, Scrubber
 
 MAX_VALUE_CHARS = 65_536
 MAX_KEY_CHARS = 1_024
@@ -197,6 +197,26 @@ class AttributeCache:
                 self._memo.clear()
             self._memo[raw] = pair
         return pair
+
+
+def resource_head(
+    render: Callable[[Sequence[bytes], Truncations], dict[str, str]],
+    attributes: Sequence[bytes],
+    rows: Iterable[int],
+    seen: Truncations,
+    rejections: Rejections,
+) -> tuple[dict[str, str], str] | None:
+    """A resource's rendered attributes and its ``ServiceName`` (``service.name``, capped).
+
+    None when an attribute does not parse: then every row of the resource is refused (``rows``:
+    the row count of each of its scopes, only read in that case).
+    """
+    try:
+        resource_attrs = render(attributes, seen)
+    except BadAttribute as exc:
+        rejections.add_many(f"resource with an {exc}", sum(rows))
+        return None
+    return resource_attrs, cap(resource_attrs.get("service.name", ""), MAX_KEY_CHARS, seen)
 
 
 _MEMO_MAX_BYTES = 512

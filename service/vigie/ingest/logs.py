@@ -28,6 +28,7 @@ from vigie.ingest.anyvalue import (
     attribute_cache,
     cap,
     render,
+    resource_head,
 )
 from vigie.ingest.rows import (
     MAX_TIMESTAMP_NS,
@@ -53,14 +54,16 @@ def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
     scrub_text = scrub.scrub_text
 
     for resource_logs in as_wire(request, "logs").resource_logs:
-        try:
-            res_attrs = attrs(resource_logs.resource.attributes, seen)
-        except BadAttribute as exc:
-            for scope_logs in resource_logs.scope_logs:
-                for _ in scope_logs.log_records:
-                    rejections.add(f"resource with an {exc}")
+        head = resource_head(
+            attrs,
+            resource_logs.resource.attributes,
+            (len(scope_logs.log_records) for scope_logs in resource_logs.scope_logs),
+            seen,
+            rejections,
+        )
+        if head is None:
             continue
-        service = cap(res_attrs.get("service.name", ""), MAX_KEY_CHARS, seen)
+        res_attrs, service = head
         res_url = cap(resource_logs.schema_url, MAX_KEY_CHARS, seen)
         for scope_logs in resource_logs.scope_logs:
             scope = scope_logs.scope

@@ -96,6 +96,12 @@ class Rejections:
         if len(self.reasons) < self.MAX_REASONS and reason not in self.reasons:
             self.reasons.append(reason)
 
+    def add_many(self, reason: str, count: int) -> None:
+        """``count`` rows refused for one reason (all the rows of a resource or a scope)."""
+        if count:
+            self.add(reason)
+            self.count += count - 1
+
     def message(self, what: str) -> str:
         if not self.count:
             return ""

@@ -32,6 +32,7 @@ from vigie.ingest.anyvalue import (
     Truncations,
     attribute_cache,
     cap,
+    resource_head,
 )
 from vigie.ingest.rows import (
     MAX_TIMESTAMP_NS,
@@ -90,14 +91,16 @@ def convert_traces(request: Message, scrub: Scrubber) -> ConvertResult:
     codes = STATUS_CODES
 
     for resource_spans in as_wire(request, "traces").resource_spans:
-        try:
-            res_attrs = attrs(resource_spans.resource.attributes, seen)
-        except BadAttribute as exc:
-            for scope_spans in resource_spans.scope_spans:
-                for _ in scope_spans.spans:
-                    rejections.add(f"resource with an {exc}")
+        head = resource_head(
+            attrs,
+            resource_spans.resource.attributes,
+            (len(scope_spans.spans) for scope_spans in resource_spans.scope_spans),
+            seen,
+            rejections,
+        )
+        if head is None:
             continue
-        service = cap(res_attrs.get("service.name", ""), MAX_KEY_CHARS, seen)
+        res_attrs, service = head
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope
             scope_name = cap(scope.name, MAX_KEY_CHARS, seen)
