@@ -37,7 +37,8 @@ def test_close_flushes_everything_accepted(store: Store, table: str) -> None:
     assert queue.stats.queued_rows == 0
 
 
-def test_batches_are_merged_up_to_batch_rows(store: Store, table: str) -> None:
+def flush_counting(store: Store, queue: WriteQueue) -> list[int]:
+    """Flush ``queue``; the table's row count after each INSERT it made."""
     totals: list[int] = []
     real_insert = store.insert_raw
 
@@ -45,12 +46,16 @@ def test_batches_are_merged_up_to_batch_rows(store: Store, table: str) -> None:
         real_insert(*args, **kwargs)
         totals.append(count(store))
 
+    store.insert_raw = insert_raw  # type: ignore[method-assign]
+    queue.flush()
+    return totals
+
+
+def test_batches_are_merged_up_to_batch_rows(store: Store, table: str) -> None:
     queue = WriteQueue(store, max_rows=10_000, batch_rows=300, flush_interval_s=60)
     for i in range(7):
         queue.offer([batch(i * 100, 100)])
-    store.insert_raw = insert_raw  # type: ignore[method-assign]
-    queue.flush()
-    assert totals == [300, 600, 700]
+    assert flush_counting(store, queue) == [300, 600, 700]
     assert count(store) == 700
 
 
@@ -144,18 +149,9 @@ def test_a_block_the_store_rejects_is_dead_lettered_whole(store: Store, tmp_path
 
 
 def test_requests_larger_than_a_batch_are_split(store: Store, table: str) -> None:
-    totals: list[int] = []
-    real_insert = store.insert_raw
-
-    def insert_raw(*args: Any, **kwargs: Any) -> None:
-        real_insert(*args, **kwargs)
-        totals.append(count(store))
-
     queue = WriteQueue(store, max_rows=10_000, batch_rows=300, flush_interval_s=60)
     queue.offer([batch(0, 700)])
-    store.insert_raw = insert_raw  # type: ignore[method-assign]
-    queue.flush()
-    assert totals == [300, 600, 700]
+    assert flush_counting(store, queue) == [300, 600, 700]
 
 
 class DownStore:
