@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,19 +28,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ingest import payload
+from timing import best_rate
 from vigie.ingest.decode import PROTOBUF, decode_request
 from vigie.ingest.rows import NoScrub
 from vigie.ingest.scrub import Scrubber
 from vigie.ingest.traces import convert_traces
-
-
-def best_rate(items: int, repeat: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return items / best
 
 
 def main() -> None:

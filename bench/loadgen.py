@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -28,6 +27,7 @@ from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportRes
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from timing import best_rate
 from vigie.loadgen.catalog import SAMPLE_APPS
 from vigie.loadgen.live import SdkEmitter
 from vigie.loadgen.model import RequestShape
@@ -60,15 +60,6 @@ class _EncodeLogs(LogRecordExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
-
-
-def best(items: int, repeat: int, work: Callable[[], object]) -> float:
-    fastest = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        fastest = min(fastest, time.perf_counter() - start)
-    return items / fastest
 
 
 def main() -> None:
@@ -111,10 +102,10 @@ def main() -> None:
         assert emitter.close().spans_ok == spans
 
     print(f"{len(requests):,} requests, {spans:,} spans over {args.hours:g} h")
-    base = best(spans, args.repeat, generate)
+    base = best_rate(spans, args.repeat, generate)
     rows = [("generate", base)]
-    rows.append(("generate+direct", 1 / (1 / base + 1 / best(spans, args.repeat, direct))))
-    rows.append(("generate+sdk", 1 / (1 / base + 1 / best(spans, 1, sdk))))
+    rows.append(("generate+direct", 1 / (1 / base + 1 / best_rate(spans, args.repeat, direct))))
+    rows.append(("generate+sdk", 1 / (1 / base + 1 / best_rate(spans, 1, sdk))))
     for name, rate in rows:
         print(f"{name:16} {rate:>10,.0f} spans/s  ({rate / base:.2f} x generate)")
 
