@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from vigie.api.state import running
-from vigie.incidents.model import STATES
+from vigie.incidents.model import STATES, Incident
 from vigie.incidents.service import NotFound
 from vigie.reports import texts as report_texts
 from vigie.reports.facts import MINUTE
@@ -164,15 +164,24 @@ def _not_found(request: Request, locale: Locale) -> Response:
                  message=UI[locale]["not_found"], page_title=UI[locale]["error"])  # fmt: skip
 
 
-@router.get("/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: str) -> Response:
-    service = _service(request)
+def _incident(request: Request, service: ReportService, incident_id: str) -> Incident | Response:
+    """The incident, or the response to send instead (login redirect; unknown id: see
+    :func:`_not_found`). Whether the principal may read it is the caller's check."""
     if principal_of(request) is None:
         return _login_redirect(request)
     try:
         incident, _ = service.incidents.get(incident_id)
     except NotFound:
         return _not_found(request, _lang(request, "fr"))
+    return incident
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, incident_id: str) -> Response:
+    service = _service(request)
+    incident = _incident(request, service, incident_id)
+    if not isinstance(incident, Incident):
+        return incident
     locale = _lang(request, service.locale_of(incident.club))
     guarded = _guard(request, incident.club or None, locale)
     if not isinstance(guarded, Principal):
@@ -225,12 +234,9 @@ def _report_reader(
 ) -> Principal | Response:
     """The principal allowed to read the incident's report, or the response to send instead
     (login redirect, 404, 403 in the club's locale)."""
-    if principal_of(request) is None:
-        return _login_redirect(request)
-    try:
-        incident, _ = service.incidents.get(incident_id)
-    except NotFound:
-        return _not_found(request, _lang(request, "fr"))
+    incident = _incident(request, service, incident_id)
+    if not isinstance(incident, Incident):
+        return incident
     return _guard(request, incident.club or None, service.locale_of(incident.club))
 
 
