@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc import status_pb2
+from opentelemetry import metrics, trace
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
@@ -29,6 +30,19 @@ from vigie.ingest.rows import ConvertResult
 from vigie.ingest.writer import WriteQueue
 
 router = APIRouter(tags=["OTLP receiver"])
+
+# Vigie's own telemetry (exported only when VIGIE_SELF_TELEMETRY_ENDPOINT is set).
+_tracer = trace.get_tracer("vigie.ingest")
+_meter = metrics.get_meter("vigie.ingest")
+_requests = _meter.create_counter(
+    "vigie.ingest.requests", unit="{request}", description="OTLP requests by signal and answer"
+)
+_rows_accepted = _meter.create_counter(
+    "vigie.ingest.rows_accepted", unit="{row}", description="rows queued for the store"
+)
+_rows_rejected = _meter.create_counter(
+    "vigie.ingest.rows_rejected", unit="{row}", description="rows refused (partial_success)"
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,12 @@ async def receive_metrics(request: Request) -> Response:
 
 
 async def _receive(request: Request, signal: Signal) -> Response:
+    response = await _answer(request, signal)
+    _requests.add(1, {"signal": signal, "http.response.status_code": response.status_code})
+    return response
+
+
+async def _answer(request: Request, signal: Signal) -> Response:
     media = _answer_media(request.headers.get("content-type"))
     queue: WriteQueue = request.app.state.write_queue
     ingest: pipeline.Ingest = request.app.state.ingest
@@ -102,8 +122,18 @@ def _accept(
     content_encoding: str | None,
 ) -> tuple[ConvertResult, bool]:
     """Decode, convert, encode and queue one request: CPU work, run off the event loop."""
-    outcome = ingest.convert(signal, body, content_type, content_encoding)
-    return outcome, queue.offer(outcome.batches)
+    with _tracer.start_as_current_span(
+        "otlp.receive", attributes={"otlp.signal": signal, "http.request.body.size": len(body)}
+    ) as span:
+        outcome = ingest.convert(signal, body, content_type, content_encoding)
+        queued = queue.offer(outcome.batches)
+        span.set_attributes(
+            {"otlp.rows": outcome.rows, "otlp.rejected": outcome.rejected, "otlp.queued": queued}
+        )
+    if queued:
+        _rows_accepted.add(outcome.rows, {"signal": signal})
+    _rows_rejected.add(outcome.rejected, {"signal": signal})
+    return outcome, queued
 
 
 def _answer_media(content_type: str | None) -> str:

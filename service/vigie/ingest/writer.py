@@ -42,6 +42,9 @@ _meter = metrics.get_meter("vigie.ingest")
 _rows_written = _meter.create_counter("vigie.ingest.rows_written", unit="{row}")
 _rows_dead = _meter.create_counter("vigie.ingest.rows_dead_lettered", unit="{row}")
 _write_latency = _meter.create_histogram("vigie.ingest.write_duration", unit="s")
+_queue_rows = _meter.create_up_down_counter(
+    "vigie.ingest.queue_rows", unit="{row}", description="rows accepted, not yet written"
+)
 
 _COLUMN_TYPES = (
     "SELECT name, type FROM system.columns"
@@ -131,6 +134,7 @@ class WriteQueue:
                 slot.blocks.append(block)
                 slot.rows += block.rows
                 self.stats.queued_rows += block.rows
+                _queue_rows.add(block.rows, {"table": block.table})
             self._cond.notify()
         return True
 
@@ -291,6 +295,7 @@ class WriteQueue:
         self._backoff = 0.0
         self.stats.store_available = True
         _write_latency.record(time.perf_counter() - started, {"table": table})
+        _queue_rows.add(-rows, {"table": table})
         with self._cond:
             self.stats.queued_rows -= rows
             self.stats.by_table[table] = self.stats.by_table.get(table, 0) + rows

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from opentelemetry import trace
 
 from vigie.slo.evaluator import Evaluation, Evaluator
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("vigie.slo")
 
 JOB_ID = "vigie-slo-evaluation"
 DEFAULT_INTERVAL_S = 30.0
@@ -35,13 +37,15 @@ def start_scheduler(
 
     def tick() -> None:
         elapsed = (datetime.now(UTC) - anchor).total_seconds()
-        result = evaluator.run_cycle(lag_s=elapsed % interval_s)
-        if result is None or on_evaluation is None:
-            return
-        try:
-            on_evaluation(result)
-        except Exception:  # the edge of a scheduled job: the next tick retries
-            log.exception("stages after the evaluation failed")
+        with _tracer.start_as_current_span("slo.cycle") as span:
+            result = evaluator.run_cycle(lag_s=elapsed % interval_s)
+            span.set_attribute("slo.evaluated", result is not None)
+            if result is None or on_evaluation is None:
+                return
+            try:
+                on_evaluation(result)
+            except Exception:  # the edge of a scheduled job: the next tick retries
+                log.exception("stages after the evaluation failed")
 
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
