@@ -21,6 +21,7 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from vigie.config import Config, load_config
+from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
 from vigie.ingest.pipeline import Ingest
 from vigie.ingest.writer import WriteQueue
@@ -93,7 +94,13 @@ def start(
         store, config.alerts, environ, WebhookClient(transport=discord_transport), clock
     )
     delivery.start()
-    incidents = IncidentService.from_settings(store, config, settings, delivery=delivery)
+    incidents = IncidentService(
+        store,
+        config,
+        Links(settings.public_url, settings.grafana_url),
+        clock=clock,
+        delivery=delivery,
+    )
     runtime = Runtime(
         settings=settings,
         store=store,

@@ -47,7 +47,7 @@ def test_open_notify_resolve(db: Store, delivery: RecordingDelivery) -> None:
     )
     assert line.burn_window == "1h" and line.burn_rate is not None and line.objective == 99.9
     assert line.incident_url == f"https://vigie.example/incidents/{line.incident_id}"
-    assert "var-app=shop" in line.dashboard_url and line.dashboard_url.startswith("https://grafana")
+    assert line.dashboard_url == "https://grafana.example/d/vigie-alpha-shop"  # generated uid
     assert rows(db, NOTICES) == 2
     for k in (2, 3, 4):
         cycle(svc, k, {SHOP: "ok"})

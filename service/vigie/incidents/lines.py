@@ -1,7 +1,7 @@
 """Incidents as the delivery's plain data: :class:`IncidentLine` and :class:`Notice` (pure).
 
 Links: the incident page is ``<public_url>/incidents/<id>``; the app's dashboard is Grafana's
-``/d/vigie-app`` with ``var-club``/``var-app`` (the dashboards' uid convention).
+``/d/<uid>`` with the uid the dashboards are generated with (:func:`dashboard_uid`).
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
+from vigie.dashboards.app import dashboard_uid
 from vigie.incidents.grouping import Planned
 from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Incident
 from vigie.incidents.routing import Route
 from vigie.notify.notice import ADMINS, IncidentLine, Notice
 
-DASHBOARD_UID = "vigie-app"
 _SUMMARY_MAX = 300
 
 
@@ -30,8 +30,7 @@ class Links:
         return f"{self.public_url.rstrip('/')}/incidents/{quote(incident_id)}"
 
     def dashboard(self, club: str, app: str) -> str:
-        query = urlencode({"var-club": club, "var-app": app})
-        return f"{self.grafana_url.rstrip('/')}/d/{DASHBOARD_UID}?{query}"
+        return f"{self.grafana_url.rstrip('/')}/d/{quote(dashboard_uid(club, app))}"
 
 
 def _fastest_fired(cause: Mapping[str, Any]) -> tuple[float | None, str | None]:
