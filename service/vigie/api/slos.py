@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from vigie.api.state import running
 from vigie.errors import StoreError
 from vigie.slo.decision import STATES
 from vigie.slo.evaluator import Evaluation, Evaluator, SloStatus
@@ -31,10 +32,7 @@ MAX_RANGE = timedelta(days=90)
 
 
 def get_evaluator(request: Request) -> Evaluator:
-    evaluator = getattr(request.app.state, "evaluator", None)
-    if not isinstance(evaluator, Evaluator):
-        raise HTTPException(503, "the SLO evaluator is not running")
-    return evaluator
+    return running(request, "evaluator", Evaluator, "SLO evaluator")
 
 
 EvaluatorDep = Annotated[Evaluator, Depends(get_evaluator)]
