@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.dashboards.conftest import CYCLE_EXPORTS, END, INCIDENTS, OUTBOX, START, Seeded
+from tests.dashboards.conftest import OUTBOX, Seeded
 from tests.dashboards.macros import TimeRange
 from tests.dashboards.spans import bucket, in_range, read_spans, run
 
@@ -21,7 +21,6 @@ PROVES = ("slo_states", "spans_ingested", "logs_ingested", "ingest_freshness", "
           "evaluation_timing", "write_duration", "notifications_over_time",
           "notifications_by_channel")
 
-TIME = TimeRange(START, END, timedelta(minutes=5))
 
 
 def _sql(seeded: Seeded, path: str, key: str) -> str:
@@ -33,8 +32,8 @@ def _sql(seeded: Seeded, path: str, key: str) -> str:
 
 def test_overview_states_equal_the_engine(seeded: Seeded) -> None:
     targets = targets_from_files(seeded.config.slo_files)
-    statuses = evaluate(seeded.store, targets, END).statuses
-    rows = run(seeded.store, _sql(seeded, "admin/overview.json", "slo_states"), TIME, {})
+    statuses = evaluate(seeded.store, targets, seeded.end).statuses
+    rows = run(seeded.store, _sql(seeded, "admin/overview.json", "slo_states"), seeded.time, {})
     got = {(r["club"], r["app"], r["slo"]): r for r in rows}
     assert len(rows) == len(statuses) == len(got)
     for status in statuses:
@@ -60,9 +59,10 @@ def test_overview_state_follows_the_end_of_the_range(seeded: Seeded) -> None:
     SLO reports no data (the engine's staleness rule)."""
     sql = _sql(seeded, "admin/overview.json", "slo_states")
     targets = targets_from_files(seeded.config.slo_files)
-    for at in (END - timedelta(minutes=45), END + timedelta(hours=2)):
+    for at in (seeded.end - timedelta(minutes=45), seeded.end + timedelta(hours=2)):
         statuses = evaluate(seeded.store, targets, at).statuses
-        rows = run(seeded.store, sql, TimeRange(at - timedelta(hours=1), at, TIME.interval), {})
+        last_hour = TimeRange(at - timedelta(hours=1), at, seeded.time.interval)
+        rows = run(seeded.store, sql, last_hour, {})
         got = {(r["club"], r["app"], r["slo"]): r["state"] for r in rows}
         assert got == {(s.target.club, s.target.app, s.target.name): s.decision.state
                        for s in statuses}
@@ -71,46 +71,47 @@ def test_overview_state_follows_the_end_of_the_range(seeded: Seeded) -> None:
 
 def test_ingestion_rates(seeded: Seeded) -> None:
     spans = read_spans(seeded.store)
-    step = max(TIME.interval_s, 60)
+    step = max(seeded.time.interval_s, 60)
     expected = Counter((bucket(int(s.seconds) // 60 * 60, step), s.service) for s in spans
-                       if in_range(int(s.seconds) // 60 * 60, TIME))
-    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "spans_ingested"), TIME, {})
+                       if in_range(int(s.seconds) // 60 * 60, seeded.time))
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "spans_ingested"), seeded.time, {})
     assert {(r["time"], r["service"]): r["spans_per_s"] for r in rows} == pytest.approx(
         {key: count / step for key, count in expected.items()})
     logs = seeded.store.query(
         f"SELECT toUnixTimestamp64Nano(Timestamp), ServiceName FROM {tables.LOGS}").rows
-    log_counts = Counter((bucket(ns / 1e9, TIME.interval_s), service) for ns, service in logs
-                         if in_range(ns / 1e9, TIME))
-    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "logs_ingested"), TIME, {})
+    log_counts = Counter((bucket(ns / 1e9, seeded.time.interval_s), service) for ns, service in logs
+                         if in_range(ns / 1e9, seeded.time))
+    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "logs_ingested"), seeded.time, {})
     assert log_counts
     assert {(r["time"], r["service"]): r["records_per_s"] for r in rows} == pytest.approx(
-        {key: count / TIME.interval_s for key, count in log_counts.items()})
+        {key: count / seeded.time.interval_s for key, count in log_counts.items()})
 
 
 def test_freshness_per_service(seeded: Seeded) -> None:
     spans = read_spans(seeded.store)
     newest: dict[str, int] = {}
     for s in spans:
-        if in_range(s.seconds, TIME):
+        if in_range(s.seconds, seeded.time):
             newest[s.service] = max(newest.get(s.service, 0), s.ns)
-    rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "ingest_freshness"), TIME, {})
+    sql = _sql(seeded, "admin/pipeline.json", "ingest_freshness")
+    rows = run(seeded.store, sql, seeded.time, {})
     assert {r["service"] for r in rows} == set(newest)
     for r in rows:
         last = datetime.fromtimestamp(newest[r["service"]] // 10**9, UTC)
         assert r["last_span"].replace(microsecond=0) == last.replace(tzinfo=None)
-        assert r["lag_s"] == int(END.timestamp()) - int(last.timestamp())
+        assert r["lag_s"] == int(seeded.end.timestamp()) - int(last.timestamp())
 
 
 def test_apps_without_telemetry(seeded: Seeded) -> None:
     sql = _sql(seeded, "admin/pipeline.json", "silent_apps")
-    rows = run(seeded.store, sql, TIME, {})
+    rows = run(seeded.store, sql, seeded.time, {})
     assert [(r["club"], r["app"], r["last_seen"]) for r in rows] == [("sonia", "portail", None)]
     # Over the first two hours, wiki (seeded in the last 50 minutes) had not spoken yet.
-    early = TimeRange(START, END - timedelta(hours=1), TIME.interval)
+    early = TimeRange(seeded.start, seeded.end - timedelta(hours=1), seeded.time.interval)
     rows = run(seeded.store, sql, early, {})
     assert [(r["app"], r["last_seen"]) for r in rows] == [("wiki", None), ("portail", None)]
     # Later on, wiki is silent but was seen: its last minute is shown.
-    late = TimeRange(END + timedelta(minutes=5), END + timedelta(hours=1), TIME.interval)
+    late = TimeRange(seeded.minutes(5), seeded.minutes(60), seeded.time.interval)
     rows = {r["app"]: r["last_seen"] for r in run(seeded.store, sql, late, {})}
     wiki = max(s.ns for s in read_spans(seeded.store) if s.service == "wiki") // 10**9
     assert rows["wiki"] == bucket(wiki, 60)
@@ -123,23 +124,23 @@ def test_apps_without_telemetry(seeded: Seeded) -> None:
 ])
 def test_self_metric_means(seeded: Seeded, key: str, names: tuple[str, ...]) -> None:
     """Each export minus the previous one of its series: mean per export interval."""
-    time = TimeRange(END - timedelta(hours=1), END, timedelta(minutes=1))
+    time = TimeRange(seeded.end - timedelta(hours=1), seeded.end, timedelta(minutes=1))
     rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", key), time, {})
     expected = {}
     for name in names:
-        exports = CYCLE_EXPORTS[name]
+        exports = seeded.cycle_exports[name]
         for (_, count0, sum0), (at, count, total) in itertools.pairwise(exports):
             expected[(at.replace(tzinfo=None), name)] = (total - sum0) / (count - count0)
     assert {(r["time"], r["metric"]): r["mean_s"] for r in rows} == pytest.approx(expected)
 
 
 def test_open_incidents_per_app(seeded: Seeded) -> None:
-    rows = run(seeded.store, _sql(seeded, "admin/overview.json", "slo_states"), TIME, {})
+    rows = run(seeded.store, _sql(seeded, "admin/overview.json", "slo_states"), seeded.time, {})
     status: dict[str, str] = {}
-    for event in sorted(INCIDENTS, key=lambda e: e.seq):
-        if event.at <= END and event.kind in ("opened", "reopened", "resolved"):
+    for event in sorted(seeded.incidents, key=lambda e: e.seq):
+        if event.at <= seeded.end and event.kind in ("opened", "reopened", "resolved"):
             status[event.incident_id] = event.kind
-    apps = {e.incident_id: (e.club, e.app) for e in INCIDENTS}
+    apps = {e.incident_id: (e.club, e.app) for e in seeded.incidents}
     expected = Counter(apps[i] for i, kind in status.items() if kind != "resolved")
     assert expected == {("algoets", "site-web"): 1, ("cedille", "forge"): 1,
                         ("cedille", "wiki"): 1}
@@ -148,8 +149,8 @@ def test_open_incidents_per_app(seeded: Seeded) -> None:
 
 
 def test_notifications_per_channel(seeded: Seeded) -> None:
-    time = TimeRange(END - timedelta(hours=2), END, timedelta(minutes=1))
-    in_range = [(c, e, END - timedelta(minutes=m)) for c, e, m in OUTBOX if m <= 120]
+    time = TimeRange(seeded.end - timedelta(hours=2), seeded.end, timedelta(minutes=1))
+    in_range = [(c, e, seeded.end - timedelta(minutes=m)) for c, e, m in OUTBOX if m <= 120]
     rows = run(seeded.store, _sql(seeded, "admin/pipeline.json", "notifications_by_channel"),
                time, {})
     expected = {}

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tests.dashboards.conftest import END, START, Seeded
+from tests.dashboards.conftest import Seeded
 from tests.dashboards.macros import TimeRange, Variable
 from tests.dashboards.spans import (
     Span,
@@ -36,8 +36,7 @@ PROVES = ("request_rate", "error_ratio", "latency", "routes", "error_logs", "slo
           "slo:*:sli", "slo:*:budget", "slo:*:burn", "var:env", "var:route",
           "annotation:Incidents")
 
-TIME = TimeRange(START, END, timedelta(minutes=5))
-STEP = TIME.interval_s
+STEP = 300  # the 5-minute steps of Seeded.time
 ENVS = ("prod", "staging")
 ROUTES = ("/", "/events/{id}", "/login", "/static/{path}")
 
@@ -73,23 +72,23 @@ def site(seeded: Seeded) -> Built:
     return _built(seeded, "algoets/site-web.json")
 
 
-def _traffic(spans: list[Span], variables: dict[str, Variable]) -> list[Span]:
+def _traffic(seeded: Seeded, spans: list[Span], variables: dict[str, Variable]) -> list[Span]:
     envs, routes = selected(variables["env"]), selected(variables["route"])
-    return [s for s in spans if s.service == "site-web" and s.server and in_range(s.seconds, TIME)
-            and s.environment in envs and s.route in routes]
+    return [s for s in spans if s.service == "site-web" and s.server
+            and in_range(s.seconds, seeded.time) and s.environment in envs and s.route in routes]
 
 
 @pytest.mark.parametrize("variables", STATES)
 def test_request_rate_and_error_ratio_by_route(seeded: Seeded, site: Built, spans: list[Span],
                                                variables: dict[str, Variable]) -> None:
     groups: dict[tuple[Any, str], list[Span]] = defaultdict(list)
-    for s in _traffic(spans, variables):
+    for s in _traffic(seeded, spans, variables):
         groups[(bucket(s.seconds, STEP), s.route)].append(s)
     assert groups
-    rates = run(seeded.store, _sql(site, "request_rate"), TIME, variables)
+    rates = run(seeded.store, _sql(site, "request_rate"), seeded.time, variables)
     assert {(r["time"], r["route"]): r["requests_per_s"] for r in rates} == pytest.approx(
         {key: len(group) / STEP for key, group in groups.items()})
-    ratios = run(seeded.store, _sql(site, "error_ratio"), TIME, variables)
+    ratios = run(seeded.store, _sql(site, "error_ratio"), seeded.time, variables)
     expected = {key: sum(s.failed for s in group) / len(group) for key, group in groups.items()}
     assert {(r["time"], r["route"]): r["error_ratio"] for r in ratios} == pytest.approx(expected)
     assert any(value > 0 for value in expected.values())  # the outage shows
@@ -99,9 +98,9 @@ def test_request_rate_and_error_ratio_by_route(seeded: Seeded, site: Built, span
 def test_latency_percentiles(seeded: Seeded, site: Built, spans: list[Span],
                              variables: dict[str, Variable]) -> None:
     groups: dict[Any, list[float]] = defaultdict(list)
-    for s in _traffic(spans, variables):
+    for s in _traffic(seeded, spans, variables):
         groups[bucket(s.seconds, STEP)].append(s.duration / 1e6)
-    rows = run(seeded.store, _sql(site, "latency"), TIME, variables)
+    rows = run(seeded.store, _sql(site, "latency"), seeded.time, variables)
     assert [r["time"] for r in rows] == sorted(groups)
     for r in rows:
         values = groups[r["time"]]
@@ -113,9 +112,9 @@ def test_latency_percentiles(seeded: Seeded, site: Built, spans: list[Span],
 def test_routes_table(seeded: Seeded, site: Built, spans: list[Span],
                       variables: dict[str, Variable]) -> None:
     groups: dict[str, list[Span]] = defaultdict(list)
-    for s in _traffic(spans, variables):
+    for s in _traffic(seeded, spans, variables):
         groups[s.route].append(s)
-    rows = run(seeded.store, _sql(site, "routes"), TIME, variables)
+    rows = run(seeded.store, _sql(site, "routes"), seeded.time, variables)
     assert [r["requests"] for r in rows] == sorted((len(g) for g in groups.values()), reverse=True)
     for r in rows:
         group = groups[r["route"]]
@@ -129,13 +128,13 @@ def test_routes_table(seeded: Seeded, site: Built, spans: list[Span],
 
 def test_variables(seeded: Seeded, site: Built, spans: list[Span]) -> None:
     variable_sql = {v["name"]: v["query"]["rawSql"] for v in site.json["templating"]["list"]}
-    envs = run(seeded.store, variable_sql["env"], TIME, _vars(None, None))
+    envs = run(seeded.store, variable_sql["env"], seeded.time, _vars(None, None))
     assert [r["Environment"] for r in envs] == list(ENVS)
-    prod = run(seeded.store, variable_sql["route"], TIME, _vars(("prod",), None))
+    prod = run(seeded.store, variable_sql["route"], seeded.time, _vars(("prod",), None))
     expected = {s.route for s in spans if s.service == "site-web" and s.server
                 and s.environment == "prod"}
     assert [r["Route"] for r in prod] == sorted(expected)
-    staging = run(seeded.store, variable_sql["route"], TIME, _vars(("staging",), None))
+    staging = run(seeded.store, variable_sql["route"], seeded.time, _vars(("staging",), None))
     assert [r["Route"] for r in staging] == ["/"]
 
 
@@ -148,9 +147,9 @@ def test_error_logs(seeded: Seeded, site: Built, spans: list[Span],
         f"SELECT TraceId, SpanId, Body, toUnixTimestamp64Nano(Timestamp) FROM {tables.LOGS}"
         " WHERE ServiceName = 'site-web' AND SeverityNumber >= 17").rows
     expected = sorted(((ns, trace, span) for trace, span, _, ns in logs
-                       if in_range(ns / 1e9, TIME) and route_of_trace.get(trace) in routes),
+                       if in_range(ns / 1e9, seeded.time) and route_of_trace.get(trace) in routes),
                       reverse=True)[:200]
-    rows = run(seeded.store, _sql(site, "error_logs"), TIME, variables)
+    rows = run(seeded.store, _sql(site, "error_logs"), seeded.time, variables)
     assert expected
     assert [(r["TraceId"], r["SpanId"]) for r in rows] == [(t, s) for _, t, s in expected]
     assert {r["level"] for r in rows} <= {"ERROR", "FATAL"}
@@ -159,9 +158,9 @@ def test_error_logs(seeded: Seeded, site: Built, spans: list[Span],
 @pytest.mark.parametrize("variables", STATES)
 def test_slow_and_failed_traces(seeded: Seeded, site: Built, spans: list[Span],
                                 variables: dict[str, Variable]) -> None:
-    chosen = sorted(_traffic(spans, variables), key=lambda s: (s.failed, s.duration, s.ns),
+    chosen = sorted(_traffic(seeded, spans, variables), key=lambda s: (s.failed, s.duration, s.ns),
                     reverse=True)[:50]
-    rows = run(seeded.store, _sql(site, "slow_traces"), TIME, variables)
+    rows = run(seeded.store, _sql(site, "slow_traces"), seeded.time, variables)
     assert [r["TraceId"] for r in rows] == [s.trace_id for s in chosen]
     assert [r["duration_ms"] for r in rows] == pytest.approx([s.duration / 1e6 for s in chosen])
     assert rows[0]["failed"] == 1
@@ -178,16 +177,17 @@ def test_slo_panels_equal_the_engine(seeded: Seeded) -> None:
     """Budget, burn rates and pair verdicts of every SLO of every app, as the engine sees them
     at the end of the range; the SLI series as the engine's series API returns it."""
     targets = targets_from_files(seeded.config.slo_files)
-    statuses = {s.target.key: s for s in evaluate(seeded.store, targets, END).statuses}
+    statuses = {s.target.key: s for s in evaluate(seeded.store, targets, seeded.end).statuses}
     by_path = {b.path: b for b in dashboards(seeded.config)}
     checked = set()
     for target in targets:
         built = by_path[f"{target.club}/{target.app}.json"]
         decision = statuses[target.key].decision
         prefix = f"slo:{target.name}:"
-        (budget,) = run(seeded.store, _sql(built, prefix + "budget"), TIME, _vars(None, None))
+        (budget,) = run(seeded.store, _sql(built, prefix + "budget"), seeded.time,
+                        _vars(None, None))
         assert _close(budget["budget_remaining"], decision.budget_remaining)
-        burns = run(seeded.store, _sql(built, prefix + "burn"), TIME, _vars(None, None))
+        burns = run(seeded.store, _sql(built, prefix + "burn"), seeded.time, _vars(None, None))
         assert [b["pair"] for b in burns] == [v.pair.name for v in decision.pairs]
         for row, verdict in zip(burns, decision.pairs, strict=True):
             assert _close(row["long_burn"], verdict.long_burn)
@@ -196,8 +196,8 @@ def test_slo_panels_equal_the_engine(seeded: Seeded) -> None:
             status = ("firing" if verdict.fired else verdict.suppressed or "ok")
             assert row["status"] == status
             checked.add(status)
-        series = run(seeded.store, _sql(built, prefix + "sli"), TIME, _vars(None, None))
-        engine = sli_series(seeded.store, target, START, END, STEP)
+        series = run(seeded.store, _sql(built, prefix + "sli"), seeded.time, _vars(None, None))
+        engine = sli_series(seeded.store, target, seeded.start, seeded.end, STEP)
         by_time = {r["time"]: r for r in series}
         points = [p for p in engine if p.total > 0]
         for point in points:
@@ -205,7 +205,7 @@ def test_slo_panels_equal_the_engine(seeded: Seeded) -> None:
             assert row["sli"] == pytest.approx(point.sli, rel=1e-12)
             assert row["objective"] == pytest.approx(target.slo.objective / 100)
         assert set(by_time) - {p.t.replace(tzinfo=None) for p in points} <= {
-            END.replace(tzinfo=None)}
+            seeded.end.replace(tzinfo=None)}
     # The seed makes the verdicts vary: a paging outage, a disabled page pair, thin traffic.
     assert {"firing", "ok", "disabled", "low_traffic"} <= checked
 
@@ -216,9 +216,9 @@ def test_availability_sli_from_spans(seeded: Seeded, site: Built, spans: list[Sp
     for s in spans:
         minute = int(s.seconds) // 60 * 60
         if (s.service == "site-web" and s.server and s.environment == "prod"
-                and in_range(minute, TIME)):
+                and in_range(minute, seeded.time)):
             groups[bucket(minute, STEP)].append(s)
-    rows = run(seeded.store, _sql(site, "slo:availability:sli"), TIME, _vars(None, None))
+    rows = run(seeded.store, _sql(site, "slo:availability:sli"), seeded.time, _vars(None, None))
     assert {r["time"]: r["sli"] for r in rows} == pytest.approx(
         {t: 1 - sum(s.failed for s in g) / len(g) for t, g in groups.items()})
     assert min(r["sli"] for r in rows) < 0.99
@@ -227,15 +227,16 @@ def test_availability_sli_from_spans(seeded: Seeded, site: Built, spans: list[Sp
 def test_incident_annotations(seeded: Seeded, site: Built) -> None:
     (annotation,) = [a for a in site.json["annotations"]["list"] if a["name"] == "Incidents"]
     sql = annotation["target"]["rawSql"]
-    rows = run(seeded.store, sql, TIME, {})
+    rows = run(seeded.store, sql, seeded.time, {})
     assert [(r["time"], r["timeEnd"], r["tags"]) for r in rows] == [
-        ((END - timedelta(minutes=120)).replace(tzinfo=None),
-         (END - timedelta(minutes=90)).replace(tzinfo=None), "ticket"),
-        ((END - timedelta(minutes=35)).replace(tzinfo=None), END.replace(tzinfo=None), "page"),
+        ((seeded.end - timedelta(minutes=120)).replace(tzinfo=None),
+         (seeded.end - timedelta(minutes=90)).replace(tzinfo=None), "ticket"),
+        ((seeded.end - timedelta(minutes=35)).replace(tzinfo=None),
+         seeded.end.replace(tzinfo=None), "page"),
     ]
     assert rows[1]["text"] == "INC-OUTAGE001 availability (page): acknowledged by the seed"
     # Over the last hour only the outage shows; the wiki's incident stays on the wiki's board.
-    last_hour = TimeRange(END - timedelta(hours=1), END, TIME.interval)
+    last_hour = TimeRange(seeded.end - timedelta(hours=1), seeded.end, seeded.time.interval)
     assert [r["tags"] for r in run(seeded.store, sql, last_hour, {})] == ["page"]
 
 
@@ -247,18 +248,19 @@ def test_custom_rollup_sli_equals_the_engine(seeded: Seeded) -> None:
                       total="sum(Total)"))])
     (target,) = targets_from_files([slo_file])
     built = app_dashboard("algoets", "site-web", [slo_file])
-    (status,) = evaluate(seeded.store, [target], END).statuses
-    (budget,) = run(seeded.store, _sql(built, "slo:custom-rollup:budget"), TIME, {})
+    (status,) = evaluate(seeded.store, [target], seeded.end).statuses
+    (budget,) = run(seeded.store, _sql(built, "slo:custom-rollup:budget"), seeded.time, {})
     assert _close(budget["budget_remaining"], status.decision.budget_remaining)
-    burns = run(seeded.store, _sql(built, "slo:custom-rollup:burn"), TIME, {})
+    burns = run(seeded.store, _sql(built, "slo:custom-rollup:burn"), seeded.time, {})
     for row, verdict in zip(burns, status.decision.pairs, strict=True):
         assert _close(row["long_burn"], verdict.long_burn)
         assert row["status"] == ("firing" if verdict.fired else verdict.suppressed or "ok")
     assert status.decision.state == "page"
-    series = run(seeded.store, _sql(built, "slo:custom-rollup:sli"), TIME, {})
+    series = run(seeded.store, _sql(built, "slo:custom-rollup:sli"), seeded.time, {})
     engine = {p.t.replace(tzinfo=None): p.sli
-              for p in sli_series(seeded.store, target, START, END, STEP) if p.total > 0}
+              for p in sli_series(seeded.store, target, seeded.start, seeded.end, STEP)
+              if p.total > 0}
     assert {r["time"]: r["sli"] for r in series if r["time"] in engine} == pytest.approx(engine)
     # The panel's range also holds the minute at its end, the engine's series does not.
-    assert {r["time"] for r in series} - set(engine) <= {END.replace(tzinfo=None)}
+    assert {r["time"] for r in series} - set(engine) <= {seeded.end.replace(tzinfo=None)}
     assert len(engine) == 36
