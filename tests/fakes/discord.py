@@ -15,7 +15,7 @@ embeds, not empty) and the ``allowed_mentions`` shape: a violation is a 400 with
 5 requests per 2 s, fixed window) answer with ``X-RateLimit-*`` headers and 429
 ``{"message": "You are being rate limited.", "retry_after": s, "global": false}``. A deleted
 webhook answers 404 ``{"message": "Unknown Webhook", "code": 10015}``. Failures (any status) and
-slow answers are injected per webhook. Every accepted message and edit is recorded.
+slow or held answers are injected per webhook. Every accepted message and edit is recorded.
 """
 
 from __future__ import annotations
@@ -141,6 +141,8 @@ class Webhook:
     limit: int = 5
     period_s: float = 2.0
     delay_s: float = 0.0  # every answer waits this long (a slow channel)
+    # While set to an unset event, answers wait for it (a channel that hangs until released).
+    held: threading.Event | None = None
     deleted: bool = False
     failures: list[int] = field(default_factory=list)  # statuses answered next, in order
     posts: list[dict[str, Any]] = field(default_factory=list)  # accepted POSTs (with "id")
@@ -237,9 +239,11 @@ class FakeDiscord:
             hook._window_count += 1
             headers = self._limit_headers(hook, hook.limit - hook._window_count, reset_after)
             failure = hook.failures.pop(0) if hook.failures else None
-            delay = hook.delay_s
+            delay, held = hook.delay_s, hook.held
         if delay:
             time.sleep(delay)
+        if held is not None:
+            held.wait(timeout=30)
         if failure is not None:
             return failure, headers, {"message": f"injected {failure}", "code": 0}
         if method == "GET" and message_id is None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -106,21 +107,31 @@ def test_dead_webhook_is_never_retried_and_admins_are_told(
     assert again.outbox.states(["c"]) == {"c": "dead"}
 
 
+def _eventually(condition: Callable[[], bool]) -> bool:
+    """Waits for ``condition`` (bounded, so that a broken dispatcher fails instead of hanging)."""
+    deadline = time.monotonic() + 20
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
 def test_a_slow_channel_does_not_delay_the_others(
     make_delivery: MakeDelivery, route: Routing
 ) -> None:
-    route.hooks["algo"].delay_s = 0.8
+    algo, robo = route.hooks["algo"], route.hooks["robo"]
+    algo.held = threading.Event()  # algo's answers hang until released
     delivery = make_delivery()
-    started = time.monotonic()
     delivery.submit([notice(f"a{i}") for i in range(3)])
     delivery.submit([notice(f"r{i}", channel="robo", locale="en") for i in range(3)])
-    while len(route.hooks["robo"].posts) < 3 and time.monotonic() - started < 5:
-        time.sleep(0.02)
-    robo_done = time.monotonic() - started
-    assert len(route.hooks["robo"].posts) == 3
-    assert robo_done < 0.7  # robo did not wait behind algo's 0.8 s answers
-    assert len(route.hooks["algo"].posts) <= 1
+    try:
+        assert _eventually(lambda: algo.requests == 1)  # algo's first post is in flight
+        # robo's three posts go through while algo's first one is still unanswered.
+        assert _eventually(lambda: len(robo.posts) == 3)
+        assert algo.requests == 1 and algo.posts == []
+    finally:
+        algo.held.set()
     assert delivery.drain(10)
+    assert len(algo.posts) == 3
 
 
 def test_failures_are_retried_in_order_and_recorded(
