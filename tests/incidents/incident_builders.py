@@ -17,7 +17,9 @@ from vigie.slo.decision import Decision, PairVerdict
 from vigie.slo.evaluator import Evaluation, SloStatus
 from vigie.slo.windows import PAIRS
 
-T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 10:00 in Montréal: outside quiet hours
+# Yesterday at 15:00 UTC (10:00 or 11:00 in Montréal: outside quiet hours), recent like the
+# data a live store holds.
+T0 = (datetime.now(UTC) - timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
 CAPTAINS = {
     "alpha": "100000000000000001",
     "beta": "100000000000000002",

@@ -50,9 +50,12 @@ def test_refuses_bad_input(db: Store, settings: Settings) -> None:
     base = ["add", "--author", "m", "--comment", "c"]
     for extra, message in (
         ([], "either --end or --duration"),
+        # fixed date: refused input, nothing stored
         (["--duration", "2h", "--end", "2030-01-01T00:00:00Z"], "either --end or --duration"),
         (["--duration", "soon"], "--duration"),
+        # fixed date: refused input (in the past), nothing stored
         (["--end", "2020-01-01T00:00:00Z"], "after start"),
+        # fixed date: refused input (no offset), nothing stored
         (["--end", "2030-01-01T00:00:00"], "offset"),
     ):
         code, out = run(*base, *extra)

@@ -12,7 +12,8 @@ from tests.fakes.discord import FakeDiscord, Webhook
 from vigie.config.clubs import AlertsConfig
 from vigie.notify.notice import IncidentLine, Notice
 
-T0 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+# Yesterday at 03:00 UTC: recent, so that outbox rows stay inside the outbox TTL.
+T0 = (datetime.now(UTC) - timedelta(days=1)).replace(hour=3, minute=0, second=0, microsecond=0)
 CAPTAINS = {"algo": ("111111111111111111", "222222222222222222"), "robo": ("333333333333333333",)}
 ADMIN_USERS = ("999999999999999999",)
 

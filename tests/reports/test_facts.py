@@ -164,6 +164,7 @@ def test_times_and_derived_durations(seeded: Seeded) -> None:
 
 
 def test_impact_start_walks_back_over_short_gaps() -> None:
+    # fixed date: pure function, nothing stored
     opened = datetime(2026, 1, 1, 12, 0, tzinfo=OPENED.tzinfo)
     m = lambda k, bad: Minute(opened - timedelta(minutes=k), 100, bad)  # noqa: E731
     # bad at -0..-3, a 5-minute gap (good), bad at -9..-10, then 20 good minutes, bad at -31

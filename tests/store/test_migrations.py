@@ -3,7 +3,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import types
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,14 +129,15 @@ def test_ttl_days_zero_means_no_ttl(store: Store, settings: Settings) -> None:
 
 def test_trace_id_lookup_view_fills_from_inserted_spans(store: Store, settings: Settings) -> None:
     migrate(store, settings)
+    # An hour ago on the engine's clock: inside every TTL, whatever the day.
+    (start,) = store.query("SELECT toStartOfMinute(now()) - INTERVAL 1 HOUR").rows[0]
+    first, last = f"{start:%Y-%m-%d %H:%M:%S}", f"{start + timedelta(seconds=3):%Y-%m-%d %H:%M:%S}"
     store.command(
         f"INSERT INTO {t.TRACES} (Timestamp, TraceId, SpanId, ServiceName) VALUES "
-        "('2026-11-27 10:00:00.5', 'abc', '1', 'svc'), ('2026-11-27 10:00:03', 'abc', '2', 'svc')"
+        f"('{first}.5', 'abc', '1', 'svc'), ('{last}', 'abc', '2', 'svc')"
     )
     row = store.query(f"SELECT TraceId, min(Start), max(End) FROM {t.TRACE_ID_TS} GROUP BY TraceId")
-    assert [(r[0], str(r[1]), str(r[2])) for r in row.rows] == [
-        ("abc", "2026-11-27 10:00:00", "2026-11-27 10:00:03")
-    ]
+    assert [(r[0], str(r[1]), str(r[2])) for r in row.rows] == [("abc", first, last)]
 
 
 def test_an_edited_applied_migration_is_refused(store: Store, settings: Settings) -> None:
@@ -301,7 +302,8 @@ def test_rows_in_the_exporter_columns_insert_into_every_table(
     store: Store, settings: Settings
 ) -> None:
     migrate(store, settings)
-    when = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+    (seconds,) = store.query("SELECT toUnixTimestamp(now()) - 3600").rows[0]
+    when = datetime.fromtimestamp(seconds, UTC)  # an hour ago: inside every TTL
     for table, columns in t.INSERT_COLUMNS.items():
         types_ = _columns(store, table, insertable=True)
         row = [_sample(types_[c], when) for c in columns]
