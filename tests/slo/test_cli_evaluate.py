@@ -69,6 +69,25 @@ def test_table_and_bad_instant(db: Store, settings: Settings) -> None:
         "state",
     ]
     assert "no_data" in table.output
+    # fixed date: refused input, nothing stored
     naive = CliRunner().invoke(app, ["evaluate", "--at", "2026-11-27T03:00:00"])
     assert naive.exit_code != 0
     assert "offset" in naive.output
+
+
+def test_an_instant_past_the_rollups_retention_is_refused(db: Store, settings: Settings) -> None:
+    for part in ("slo", "alerts"):
+        shutil.copytree(REPO / part, settings.config_dir / part)
+    (seconds,) = db.query("SELECT toUnixTimestamp(now())").rows[0]
+    now = datetime.fromtimestamp(seconds, UTC)
+    old = (now - timedelta(days=10)).replace(second=0, microsecond=0)
+    result = CliRunner().invoke(app, ["evaluate", "--at", old.isoformat()])
+    assert result.exit_code != 0
+    text = " ".join(result.output.split())
+    assert "too old to evaluate" in text and "keep 7 days" in text, text
+    oldest = datetime.fromisoformat(text.split("evaluated now is ")[1].split()[0])
+    assert now - timedelta(days=4, minutes=2) <= oldest <= now - timedelta(days=4) + timedelta(
+        minutes=2)
+    # The instant it names is accepted.
+    accepted = CliRunner().invoke(app, ["evaluate", "--at", oldest.isoformat(), "--dry-run"])
+    assert accepted.exit_code == 0, accepted.output

@@ -13,7 +13,8 @@ extra lines with ``"type": "event"`` or ``"notice"``). The stages are
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
@@ -23,9 +24,11 @@ from vigie.config import load_config
 from vigie.incidents.lines import Links
 from vigie.incidents.pipeline import CycleOutcome, run_cycle
 from vigie.incidents.service import OutboxSink
-from vigie.slo.catalog import targets_from_files
+from vigie.slo import retention
+from vigie.slo.catalog import SloTarget, targets_from_files
+from vigie.slo.counts import LAST_SEEN_LOOKBACK, read_engine_now
 from vigie.slo.evaluator import Evaluation, evaluate
-from vigie.store import connect
+from vigie.store import Store, connect
 
 _TABLE_BURNS = ("5m", "1h", "6h", "1d", "3d")
 
@@ -59,6 +62,8 @@ def evaluate_command(
     targets = targets_from_files(config.slo_files)
     store = connect(settings)
     try:
+        if at is not None:
+            _refuse_if_too_old(store, instant, targets, settings.ttl_days)
         result = evaluate(store, targets, instant, stale_after=config.alerts.policy.no_data_after)
         outcome = run_cycle(
             store,
@@ -79,6 +84,17 @@ def evaluate_command(
     else:
         typer.echo(render_table(result))
         typer.echo(render_outcome(outcome))
+
+
+def _refuse_if_too_old(
+    store: Store, instant: datetime, targets: Sequence[SloTarget], ttl_days: int
+) -> None:
+    """An instant past the rollups' retention would read as ``no_data``: say so instead."""
+    periods: dict[str, timedelta] = {t.slo.window: t.slo.window_timedelta for t in targets}
+    too_old = retention.check(instant, read_engine_now(store), periods,
+                              retention.Retention.for_ttl(ttl_days), LAST_SEEN_LOOKBACK)
+    if too_old is not None:
+        raise typer.BadParameter(too_old.message(), param_hint="--at")
 
 
 def render_outcome(outcome: CycleOutcome) -> str:

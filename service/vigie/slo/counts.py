@@ -23,6 +23,9 @@ from vigie.store import Store
 
 Key = tuple[str, str, str, str]
 
+LAST_SEEN_LOOKBACK = max(WINDOWS.values())
+"""How far back an evaluation looks for an app's last span (``no_data`` after that)."""
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -196,3 +199,9 @@ def read_last_seen(
             default=None,
         )
     return result
+
+
+def read_engine_now(store: Store) -> datetime:
+    """The store's own clock: what its TTLs are measured against."""
+    (seconds,) = store.query(queries.ENGINE_NOW).rows[0]
+    return datetime.fromtimestamp(int(seconds), UTC)

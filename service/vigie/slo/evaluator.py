@@ -20,9 +20,8 @@ from opentelemetry import metrics
 
 from vigie.errors import VigieError
 from vigie.slo.catalog import SloTarget
-from vigie.slo.counts import frame_at, read_counts, read_last_seen
+from vigie.slo.counts import LAST_SEEN_LOOKBACK, frame_at, read_counts, read_last_seen
 from vigie.slo.decision import Decision, decide
-from vigie.slo.windows import WINDOWS
 from vigie.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,6 @@ _cycle_failures = _meter.create_counter(
 DEFAULT_STALE_AFTER = timedelta(minutes=10)
 """A service with no span for longer than this is ``no_data``, whatever its counters say."""
 
-_LAST_SEEN_LOOKBACK = max(WINDOWS.values())
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ def evaluate(
     at = at.astimezone(UTC)
     frame = frame_at(at, {t.slo.window: t.slo.window_timedelta for t in targets})
     counts = read_counts(store, targets, frame, source=source) if targets else {}
-    seen = read_last_seen(store, targets, frame, _LAST_SEEN_LOOKBACK) if targets else {}
+    seen = read_last_seen(store, targets, frame, LAST_SEEN_LOOKBACK) if targets else {}
     statuses = tuple(
         SloStatus(
             target,

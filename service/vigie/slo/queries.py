@@ -59,6 +59,8 @@ GROUP BY ServiceName, Environment, Route, ring"""
 
 ROLLUP_TABLES = {"minute": MINUTE_LE, "hour": HOUR_LE, "day": DAY_LE}
 
+ENGINE_NOW = "SELECT toUnixTimestamp(now())"
+
 
 def piece_param(resolution: str, index: int, end: str) -> str:
     """The name of the bound parameter holding one end (``lo``/``hi``) of a piece."""
