@@ -178,3 +178,12 @@ def custom_series_sql(source: str, good: str, total: str) -> str:
     return _CUSTOM_SERIES.format(
         minute=minute, good=good, total=total, table=table, environment=environment, time=time
     )
+
+# The rollout gate: one app's server spans per version, environment, route and latency bucket
+# over the analysis window (migration 70's table; a few minutes of a few versions).
+VERSION_COUNTS = """\
+SELECT Version, Environment, Route, Le, sum(Total) AS total, sum(Errors) AS errors
+FROM vigie_version_minute
+WHERE ServiceName = {app:String}
+  AND Start >= {start:DateTime('UTC')} AND Start < {end:DateTime('UTC')}
+GROUP BY Version, Environment, Route, Le"""

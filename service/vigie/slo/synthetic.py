@@ -21,7 +21,8 @@ SELECT
     concat('GET ', {route:String}),
     {kind:String},
     {service:String},
-    map('service.name', {service:String}, 'deployment.environment.name', {environment:String}),
+    mapFilter((k, v) -> v != '', map('service.name', {service:String},
+        'deployment.environment.name', {environment:String}, 'service.version', {version:String})),
     map('http.route', {route:String}, 'http.response.status_code',
         if(is_error, {error_status:String}, '200')),
     {duration_ns:UInt64} + number % {duration_spread:UInt64},
@@ -45,6 +46,7 @@ def insert_traffic(
     duration_ms: float = 20.0,
     duration_spread_ns: int = 1,
     error_status: str = "500",
+    version: str = "",
 ) -> int:
     """Evenly spaced spans from ``start`` for ``duration``; every ``error_every``-th one fails.
 
@@ -65,6 +67,7 @@ def insert_traffic(
             "kind": kind,
             "service": service,
             "environment": environment,
+            "version": version,
             "error_status": error_status,
             "duration_ns": int(duration_ms * 1e6),
             "duration_spread": max(1, duration_spread_ns),
