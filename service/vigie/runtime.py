@@ -21,6 +21,7 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from vigie.config import Config, load_config
+from vigie.gate.service import GateService
 from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
 from vigie.ingest.pipeline import Ingest
@@ -48,6 +49,7 @@ class Runtime:
     delivery: Delivery
     incidents: IncidentService
     reports: ReportService
+    gate: GateService
     scheduler: BackgroundScheduler | None = None
 
     def after_evaluation(self, evaluation: Evaluation) -> None:
@@ -101,18 +103,20 @@ def start(
         clock=clock,
         delivery=delivery,
     )
+    evaluator = Evaluator(
+        store, targets_from_files(config.slo_files), clock, stale_after=policy.no_data_after
+    )
     runtime = Runtime(
         settings=settings,
         store=store,
         config=config,
         ingest=Ingest.default(settings.ingest_max_body_bytes),
         write_queue=queue,
-        evaluator=Evaluator(
-            store, targets_from_files(config.slo_files), clock, stale_after=policy.no_data_after
-        ),
+        evaluator=evaluator,
         delivery=delivery,
         incidents=incidents,
         reports=ReportService(incidents),
+        gate=GateService(evaluator, incidents, clock),
     )
     if schedule:
         runtime.scheduler = start_scheduler(

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from vigie import __version__, runtime
+from vigie.api import gate as gate_api
 from vigie.api import incidents as incidents_api
 from vigie.api import slos as slos_api
 from vigie.ingest import receiver
@@ -66,6 +67,7 @@ def create_app(
         state.ingest = parts.ingest
         state.evaluator = parts.evaluator
         state.incidents = parts.incidents
+        state.gate = parts.gate
         state.delivery = parts.delivery
         web.attach(app, parts.reports)
         log.info("vigie started", extra={"store": repr(active), "version": __version__})
@@ -80,6 +82,7 @@ def create_app(
     app.include_router(receiver.router)
     app.include_router(slos_api.router)
     app.include_router(incidents_api.router)
+    app.include_router(gate_api.router)
     web.include_routers(app)
 
     @app.get("/healthz", include_in_schema=False)

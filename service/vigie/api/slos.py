@@ -1,11 +1,10 @@
-"""SLO read API and the Argo Rollouts gate.
+"""SLO read API.
 
 * ``GET /api/v1/slos`` (``club``, ``app``, ``state`` filters): the latest evaluation of every SLO;
 * ``GET /api/v1/slos/{club}/{app}/{slo}`` (``from``, ``to``, ``step``, ``environment``): one SLO
   with its SLI time series (at most :data:`vigie.slo.series.MAX_POINTS` points);
-* ``GET /api/v1/gate/{club}/{app}``: the ``web`` metric of an Argo Rollouts analysis,
-  ``{"ok": false, …}`` while any SLO of the app pages or has exhausted its budget. 404 for an
-  unknown app; 503 only when Vigie cannot answer (no recent evaluation and the store fails).
+
+The Argo Rollouts gate is :mod:`vigie.api.gate`.
 
 Dependencies come from ``request.app.state``: ``evaluator`` (a :class:`vigie.slo.Evaluator`
 holding the store, the SLO targets and the clock). Evaluations older than the evaluator's
@@ -99,35 +98,6 @@ def get_slo(
             "points": [p.as_dict() for p in points],
         },
     }
-
-
-@router.get("/gate/{club}/{app}")
-def gate(evaluator: EvaluatorDep, club: str, app: str) -> dict[str, Any]:
-    """For an Argo Rollouts ``web`` metric: ``successCondition: result.ok == true``."""
-    if not any(t.club == club and t.app == app for t in evaluator.targets):
-        raise HTTPException(404, f"no SLO for app {app!r} of club {club!r}")
-    evaluation = _current(evaluator)
-    mine = [s for s in evaluation.statuses if s.target.club == club and s.target.app == app]
-    blocking = [
-        {"slo": s.target.name, "state": s.decision.state, "reason": _why_blocking(s)}
-        for s in mine
-        if _why_blocking(s)
-    ]
-    return {
-        **_summary(evaluation),
-        "ok": not blocking,
-        "blocking": blocking,
-        "slos": {s.target.name: s.decision.state for s in mine},
-    }
-
-
-def _why_blocking(status: SloStatus) -> str:
-    if status.decision.state == "page":
-        return status.decision.reason
-    remaining = status.decision.budget_remaining
-    if remaining is not None and remaining <= 0:
-        return f"error budget exhausted ({remaining:.1%} left)"
-    return ""
 
 
 def _find(

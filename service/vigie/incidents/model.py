@@ -30,6 +30,7 @@ EventKind = Literal[
     "acknowledged",  # someone took it (stops repeats)
     "silenced",  # an active silence matches it: recorded, not notified
     "unsilenced",  # no silence matches it any more
+    "gate_override",  # someone let the app roll out past the rollout gate (timeline only)
 ]
 Status = Literal["open", "resolved"]
 State = Literal["open", "acknowledged", "resolved"]

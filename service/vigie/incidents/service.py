@@ -157,6 +157,21 @@ class IncidentService:
             self.incidents.append([event])
             return self.get(incident_id)[0]
 
+    def note_gate_override(self, club: str, app: str, author: str, text: str) -> None:
+        """Record a rollout gate override in the timeline of the app's open incidents."""
+        with self._lock:
+            now = self.clock()
+            events = [
+                Event(
+                    i.id, i.last_seq + 1, now, now, "gate_override", i.club, i.app,
+                    i.environment, i.slo, i.severity, text, {}, author,
+                )
+                for i in self.find(club=club, app=app)
+                if i.is_open
+            ]
+            if events:
+                self.incidents.append(events)
+
     # --- silences -------------------------------------------------------------------------
 
     def add_silence(

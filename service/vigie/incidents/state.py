@@ -91,7 +91,9 @@ def apply(incident: Incident | None, event: Event) -> Incident:
         incident,
         last_seq=max(incident.last_seq, event.seq),
         last_evaluation_at=newest,
-        reason=event.reason or incident.reason,
+        # an override is a timeline note: the incident's own reason stays
+        reason=(event.reason or incident.reason) if event.kind != "gate_override"
+        else incident.reason,
         notable_seq=event.seq if notable else incident.notable_seq,
         notable_kind=event.kind if notable else incident.notable_kind,
     )

@@ -1,0 +1,114 @@
+"""The Argo Rollouts gate and its overrides.
+
+* ``GET /api/v1/gate/{club}/{app}`` (``canary``, ``stable``: ``service.version`` values;
+  ``window``: minutes, 1 to 60, default 10): the ``web`` metric of an analysis. With ``canary``,
+  the canary's requests are compared with the stable version's (or every other version's) and
+  with each SLO's objective (:mod:`vigie.slo.canary`); without it, the whole app is judged on
+  its SLO states. ``verdict`` is ``ok``, ``fail`` or ``inconclusive``. Open to Argo without a
+  token: it answers for one app and names no person. 404 for an unknown app; 503 when the store
+  cannot answer.
+* ``POST /api/v1/gate/{club}/{app}/override`` ``{"duration": "2h", "reason": …, "author": …}``:
+  let the app roll out whatever the gate says, for at most 24 hours (admins and the club's
+  captain); recorded in the app's open incidents;
+* ``GET /api/v1/gate-overrides``; ``DELETE /api/v1/gate-overrides/{id}`` (``author`` query).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from vigie.api.incidents import authorize
+from vigie.api.state import running
+from vigie.config.fields import Duration
+from vigie.errors import StoreError
+from vigie.gate.service import GateService
+from vigie.incidents.service import NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["gate"])
+
+VERSION = Annotated[str | None, Query(min_length=1, max_length=128,
+                                      description="a service.version value")]
+
+
+def get_gate(request: Request) -> GateService:
+    return running(request, "gate", GateService, "rollout gate")
+
+
+GateDep = Annotated[GateService, Depends(get_gate)]
+
+
+class OverrideRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duration: Duration = Field(description='how long, at most "24h", e.g. "2h"')
+    reason: str = Field(min_length=1, max_length=1000)
+    author: str = Field(min_length=1, max_length=200)
+
+
+def _unavailable(exc: StoreError) -> HTTPException:
+    return HTTPException(503, "cannot read the store right now")
+
+
+@router.get("/gate/{club}/{app}")
+def gate(
+    service: GateDep,
+    club: str,
+    app: str,
+    canary: VERSION = None,
+    stable: VERSION = None,
+    window: Annotated[int, Query(ge=1, le=60, description="minutes of analysis")] = 10,
+) -> dict[str, Any]:
+    """For an Argo Rollouts ``web`` metric: ``successCondition: result.verdict == "ok"``."""
+    if stable is not None and canary is None:
+        raise HTTPException(422, "stable: only with canary")
+    try:
+        return service.judge(club, app, canary=canary, stable=stable,
+                             window=timedelta(minutes=window))
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except StoreError as exc:
+        raise _unavailable(exc) from None
+
+
+@router.post("/gate/{club}/{app}/override", status_code=201)
+def open_override(request: Request, service: GateDep, club: str, app: str,
+                  body: OverrideRequest) -> dict[str, Any]:
+    authorize(request, "gate:override", club)
+    try:
+        override = service.open_override(club, app, duration=body.duration,
+                                         author=body.author, reason=body.reason)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except StoreError as exc:
+        raise _unavailable(exc) from None
+    return override.as_dict(service.clock())
+
+
+@router.get("/gate-overrides")
+def list_overrides(request: Request, service: GateDep) -> dict[str, Any]:
+    authorize(request, "gate:read", None)
+    try:
+        found = service.list_overrides()
+    except StoreError as exc:
+        raise _unavailable(exc) from None
+    now = service.clock()
+    return {"overrides": [o.as_dict(now) for o in found]}
+
+
+@router.delete("/gate-overrides/{override_id}")
+def close_override(request: Request, service: GateDep, override_id: str,
+                   author: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+    try:
+        existing = next((o for o in service.list_overrides() if o.id == override_id), None)
+        authorize(request, "gate:override", existing.club if existing else None)
+        closed = service.close_override(override_id, author)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except StoreError as exc:
+        raise _unavailable(exc) from None
+    return closed.as_dict(service.clock())
