@@ -150,6 +150,21 @@ def test_a_slow_canary_fails_on_latency(db: Store, start: datetime) -> None:
     assert failed == {"fast"}
 
 
+def test_without_a_canary_the_whole_app_is_judged(db: Store, start: datetime) -> None:
+    _traffic(db, STABLE, start - timedelta(hours=1), 90, 180)
+    client, _ = _client(db, Clock(start + timedelta(minutes=10)))
+    body = _gate(client)
+    assert (body["verdict"], body["ok"], body["analysis"]["blocking"]) == ("ok", True, [])
+    assert body["analysis"]["slos"] == {"availability": "ok", "fast": "ok"}
+
+
+def test_a_store_that_cannot_answer_is_503(store: Store) -> None:
+    client, _ = _client(store, Clock(_engine_minute(store)))  # no tables: every query fails
+    assert client.get("/api/v1/gate/alpha/shop", params={"canary": CANARY}).status_code == 503
+    answer = client.get("/api/v1/gate/alpha/shop")
+    assert answer.status_code == 503 and "SELECT" not in answer.text
+
+
 def test_bad_parameters_and_unknown_apps(db: Store, start: datetime) -> None:
     client, _ = _client(db, Clock(start))
     assert client.get("/api/v1/gate/alpha/nope").status_code == 404

@@ -94,17 +94,6 @@ def test_detail_has_a_bounded_series(client: TestClient) -> None:
     assert client.get("/api/v1/slos/cedille/shop/nope").status_code == 404
 
 
-def test_gate(client: TestClient) -> None:
-    shop = client.get("/api/v1/gate/cedille/shop")
-    assert shop.status_code == 200
-    assert shop.json()["ok"] is False
-    assert shop.json()["blocking"][0]["slo"] == "avail"
-    wiki = client.get("/api/v1/gate/cedille/wiki").json()
-    assert wiki["ok"] is True
-    assert client.get("/api/v1/gate/cedille/unknown").status_code == 404
-
-
 def test_unanswerable_is_503(store: Store) -> None:
     client = client_for(store)  # no rollup tables: the store rejects every query
-    assert client.get("/api/v1/gate/cedille/shop").status_code == 503
     assert client.get("/api/v1/slos").status_code == 503
