@@ -30,8 +30,8 @@ from vigie.incidents.service import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["gate"])
 
-VERSION = Annotated[str | None, Query(min_length=1, max_length=128,
-                                      description="a service.version value")]
+VERSION = Annotated[str | None, Query(max_length=128,
+                                      description='a service.version value ("": none)')]
 
 
 def get_gate(request: Request) -> GateService:
@@ -62,6 +62,7 @@ def gate(
     window: Annotated[int, Query(ge=1, le=60, description="minutes of analysis")] = 10,
 ) -> dict[str, Any]:
     """For an Argo Rollouts ``web`` metric: ``successCondition: result.verdict == "ok"``."""
+    canary, stable = canary or None, stable or None  # a template's empty argument: none
     if stable is not None and canary is None:
         raise HTTPException(422, "stable: only with canary")
     try:

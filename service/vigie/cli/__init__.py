@@ -42,6 +42,7 @@ def _register() -> None:
         db,
         demo,
         evaluate,
+        gate,
         grafana,
         loadgen,
         report,
@@ -62,6 +63,7 @@ def _register() -> None:
     app.add_typer(grafana.app, name="grafana")
     app.command("report")(report.report)
     app.add_typer(token.app, name="token")
+    app.add_typer(gate.app, name="gate")
 
 
 _register()
