@@ -17,8 +17,8 @@ from vigie.slo.catalog import targets_from_files
 from vigie.slo.evaluator import evaluate
 from vigie.store import tables
 
-PROVES = ("slo_states", "spans_ingested", "logs_ingested", "ingest_freshness", "silent_apps",
-          "evaluation_timing", "write_duration", "notifications_over_time",
+PROVES = ("slo_states", "burn_rates", "spans_ingested", "logs_ingested", "ingest_freshness",
+          "silent_apps", "evaluation_timing", "write_duration", "notifications_over_time",
           "notifications_by_channel")
 
 

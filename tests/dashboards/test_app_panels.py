@@ -27,13 +27,14 @@ from tests.dashboards.spans import (
 from vigie.config.slo import CustomSli, Slo, SloFile
 from vigie.dashboards.app import Built, app_dashboard
 from vigie.dashboards.build import dashboards
+from vigie.dashboards.slo_sql import burn_rate_table
 from vigie.slo.catalog import targets_from_files
 from vigie.slo.evaluator import evaluate
 from vigie.slo.series import sli_series
 from vigie.store import tables
 
 PROVES = ("request_rate", "error_ratio", "latency", "routes", "error_logs", "slow_traces",
-          "slo:*:sli", "slo:*:budget", "slo:*:burn", "var:env", "var:route",
+          "slo:*:sli", "slo:*:budget", "slo:*:compliance", "state", "var:env", "var:route",
           "annotation:Incidents")
 
 STEP = 300  # the 5-minute steps of Seeded.time
@@ -174,11 +175,15 @@ def _close(got: float | None, want: float | None) -> bool:
 
 
 def test_slo_panels_equal_the_engine(seeded: Seeded) -> None:
-    """Budget, burn rates and pair verdicts of every SLO of every app, as the engine sees them
-    at the end of the range; the SLI series as the engine's series API returns it."""
+    """Budget, compliance and state of every SLO of every app, and the admins' burn rates and
+    pair verdicts, as the engine sees them at the end of the range; the SLI series as the
+    engine's series API returns it."""
     targets = targets_from_files(seeded.config.slo_files)
     statuses = {s.target.key: s for s in evaluate(seeded.store, targets, seeded.end).statuses}
     by_path = {b.path: b for b in dashboards(seeded.config)}
+    burn_sql = _sql(by_path["admin/overview.json"], "burn_rates")
+    burn_rows = run(seeded.store, burn_sql, seeded.time, {})
+    assert len(burn_rows) == 4 * len(targets)
     checked = set()
     for target in targets:
         built = by_path[f"{target.club}/{target.app}.json"]
@@ -187,7 +192,14 @@ def test_slo_panels_equal_the_engine(seeded: Seeded) -> None:
         (budget,) = run(seeded.store, _sql(built, prefix + "budget"), seeded.time,
                         _vars(None, None))
         assert _close(budget["budget_remaining"], decision.budget_remaining)
-        burns = run(seeded.store, _sql(built, prefix + "burn"), seeded.time, _vars(None, None))
+        (compliance,) = run(seeded.store, _sql(built, prefix + "compliance"), seeded.time, {})
+        if decision.budget_remaining is None:
+            assert compliance["sli"] is None
+        else:
+            assert compliance["sli"] == pytest.approx(
+                1 - (1 - decision.budget_remaining) * target.policy.budget, rel=1e-9)
+        burns = [b for b in burn_rows if (b["club"], b["app"], b["slo"], b["environment"])
+                 == (target.club, target.app, target.name, target.environment or "")]
         assert [b["pair"] for b in burns] == [v.pair.name for v in decision.pairs]
         for row, verdict in zip(burns, decision.pairs, strict=True):
             assert _close(row["long_burn"], verdict.long_burn)
@@ -224,20 +236,56 @@ def test_availability_sli_from_spans(seeded: Seeded, site: Built, spans: list[Sp
     assert min(r["sli"] for r in rows) < 0.99
 
 
+def test_app_state_is_the_worst_of_its_slos(seeded: Seeded) -> None:
+    """The top row's state: the worst engine state of the app's SLOs (page first)."""
+    targets = targets_from_files(seeded.config.slo_files)
+    statuses = evaluate(seeded.store, targets, seeded.end).statuses
+    order = ["page", "no_data", "low_traffic", "ticket", "ok"]
+    seen = set()
+    for built in dashboards(seeded.config):
+        if built.path.startswith("admin/"):
+            continue
+        club, app = built.path.removesuffix(".json").split("/")
+        states = [s.decision.state for s in statuses
+                  if (s.target.club, s.target.app) == (club, app)]
+        (row,) = run(seeded.store, _sql(built, "state"), seeded.time, {})
+        assert row["state"] == min(states, key=order.index), built.path
+        seen.add(row["state"])
+    assert {"page", "no_data", "low_traffic"} <= seen
+
+
+def test_compliance_from_spans(seeded: Seeded, site: Built, spans: list[Span]) -> None:
+    """site-web's availability and latency (500 ms) over 30 days, counted from the raw spans:
+    server spans of prod in the 30 days before the minute of the end of the range."""
+    end_minute = int(seeded.end.timestamp()) // 60 * 60
+    prod = [s for s in spans if s.service == "site-web" and s.server and s.environment == "prod"
+            and end_minute - 30 * 86400 <= s.seconds < end_minute]
+    assert prod
+    (availability,) = run(seeded.store, _sql(site, "slo:availability:compliance"),
+                          seeded.time, {})
+    assert availability["sli"] == pytest.approx(1 - sum(s.failed for s in prod) / len(prod))
+    (latency,) = run(seeded.store, _sql(site, "slo:latency:compliance"), seeded.time, {})
+    assert latency["sli"] == pytest.approx(
+        sum(s.duration <= 500 * 10**6 for s in prod) / len(prod))
+    assert availability["sli"] < 0.999  # the outage misses the objective
+
+
 def test_incident_annotations(seeded: Seeded, site: Built) -> None:
-    (annotation,) = [a for a in site.json["annotations"]["list"] if a["name"] == "Incidents"]
+    (annotation,) = [a for a in site.json["annotations"]["list"]
+                     if a.get("target", {}).get("refId") == "Incidents"]
     sql = annotation["target"]["rawSql"]
     rows = run(seeded.store, sql, seeded.time, {})
+    # algoets is a French club: severities read in French.
     assert [(r["time"], r["timeEnd"], r["tags"]) for r in rows] == [
         ((seeded.end - timedelta(minutes=120)).replace(tzinfo=None),
-         (seeded.end - timedelta(minutes=90)).replace(tzinfo=None), "ticket"),
+         (seeded.end - timedelta(minutes=90)).replace(tzinfo=None), "à surveiller"),
         ((seeded.end - timedelta(minutes=35)).replace(tzinfo=None),
-         seeded.end.replace(tzinfo=None), "page"),
+         seeded.end.replace(tzinfo=None), "urgent"),
     ]
-    assert rows[1]["text"] == "INC-OUTAGE001 availability (page): acknowledged by the seed"
+    assert rows[1]["text"] == "INC-OUTAGE001 · availability · urgent"
     # Over the last hour only the outage shows; the wiki's incident stays on the wiki's board.
     last_hour = TimeRange(seeded.end - timedelta(hours=1), seeded.end, seeded.time.interval)
-    assert [r["tags"] for r in run(seeded.store, sql, last_hour, {})] == ["page"]
+    assert [r["tags"] for r in run(seeded.store, sql, last_hour, {})] == ["urgent"]
 
 
 def test_custom_rollup_sli_equals_the_engine(seeded: Seeded) -> None:
@@ -251,7 +299,7 @@ def test_custom_rollup_sli_equals_the_engine(seeded: Seeded) -> None:
     (status,) = evaluate(seeded.store, [target], seeded.end).statuses
     (budget,) = run(seeded.store, _sql(built, "slo:custom-rollup:budget"), seeded.time, {})
     assert _close(budget["budget_remaining"], status.decision.budget_remaining)
-    burns = run(seeded.store, _sql(built, "slo:custom-rollup:burn"), seeded.time, {})
+    burns = run(seeded.store, burn_rate_table([target]), seeded.time, {})
     for row, verdict in zip(burns, status.decision.pairs, strict=True):
         assert _close(row["long_burn"], verdict.long_burn)
         assert row["status"] == ("firing" if verdict.fired else verdict.suppressed or "ok")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
-from tests.dashboards import test_admin_panels, test_app_panels
+from tests.dashboards import test_admin_panels, test_app_panels, test_captain_panels
 from typer.testing import CliRunner
 
 from vigie.cli import dashboards as dashboards_cli
@@ -22,7 +22,7 @@ from vigie.dashboards.build import dashboards
 from vigie.dashboards.model import DATASOURCE, SCHEMA_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
-PROVED = test_app_panels.PROVES + test_admin_panels.PROVES
+PROVED = test_app_panels.PROVES + test_admin_panels.PROVES + test_captain_panels.PROVES
 
 
 @pytest.fixture()
@@ -64,7 +64,7 @@ def test_every_shipped_query_is_proved_on_the_engine() -> None:
             assert f"var:{variable['name']}" in PROVED
         for annotation in built.json["annotations"]["list"]:
             if "target" in annotation:
-                assert f"annotation:{annotation['name']}" in PROVED
+                assert f"annotation:{annotation['target']['refId']}" in PROVED
 
 
 def test_dashboards_follow_the_grafana_and_plugin_models() -> None:
@@ -133,10 +133,11 @@ def test_one_dashboard_for_an_app_described_per_environment(config_dir: Path) ->
         text.replace("environment: prod", "environment: staging"))
     config = load_config(config_dir)
     (built,) = [b for b in dashboards(config) if b.path == "algoets/site-web.json"]
-    rows = [p.title for p in built.panels if p.type == "row" and p.key.startswith("slo:")]
-    assert sorted(rows) == sorted([
-        "SLO availability (prod): 99.9 % / 30d", "SLO latency (prod): 99 % / 30d",
-        "SLO availability (staging): 99.9 % / 30d", "SLO latency (staging): 99 % / 30d"])
+    series = [p.title for p in built.panels if fnmatch(p.key, "slo:*:sli")]
+    assert sorted(series) == sorted([
+        "Disponibilité (prod) : mesure et objectif", "Rapidité (prod) : mesure et objectif",
+        "Disponibilité (staging) : mesure et objectif",
+        "Rapidité (staging) : mesure et objectif"])
 
 
 def test_drift_problems(config_dir: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vigie.dashboards import slo_sql, sql
-from vigie.dashboards.app import Built, dashboard_uid
+from vigie.dashboards.app import STATE_COLORS, Built, dashboard_uid
 from vigie.dashboards.model import (
     TIMES,
     Panel,
@@ -21,16 +21,12 @@ from vigie.slo.evaluator import DEFAULT_STALE_AFTER
 OVERVIEW_UID = "vigie-overview"
 PIPELINE_UID = "vigie-pipeline"
 
-_STATE_COLORS = {"page": "red", "no_data": "purple", "low_traffic": "blue", "ticket": "orange",
-                 "ok": "green"}
-
-
 def _state_mapping() -> list[dict[str, object]]:
     return [{
         "type": "value",
         "options": {
             state: {"color": color, "index": index, "text": state}
-            for index, (state, color) in enumerate(_STATE_COLORS.items())
+            for index, (state, color) in enumerate(STATE_COLORS.items())
         },
     }]
 
@@ -63,8 +59,30 @@ def overview(targets: Sequence[SloTarget]) -> Built:
                 {"matcher": {"id": "byName", "options": "app"},
                  "properties": [{"id": "links", "value": app_link}]},
                 {"matcher": {"id": "byName", "options": "uid"},
-                 "properties": [{"id": "custom.hidden", "value": True}]},
+                 "properties": [{"id": "custom.hideFrom",
+                                "value": {"legend": True, "tooltip": True, "viz": True}}]},
             ],
+        ),
+        table(
+            "burn_rates",
+            "Taux de combustion / Burn rates",
+            slo_sql.burn_rate_table(targets),
+            height=16,
+            description="Burn rate of each SLO's alert pairs (long and short windows) as of "
+            "the end of the time range, the pair's threshold for the SLO's period, and its "
+            "verdict (firing, low_traffic: below min_events, disabled, ok). A pair fires when "
+            "both windows reach the threshold. Captains' dashboards show budgets and states "
+            "instead.",
+            overrides=[unit_override("long_burn", TIMES, decimals=2),
+                       unit_override("short_burn", TIMES, decimals=2),
+                       unit_override("threshold", TIMES, decimals=2),
+                       {"matcher": {"id": "byName", "options": "status"}, "properties": [
+                           {"id": "custom.cellOptions", "value": {"type": "color-text"}},
+                           {"id": "mappings", "value": [{"type": "value", "options": {
+                               "firing": {"color": "red", "index": 0},
+                               "low_traffic": {"color": "blue", "index": 1},
+                               "disabled": {"color": "text", "index": 2},
+                               "ok": {"color": "green", "index": 3}}}]}]}],
         ),
     ]
     data = dashboard(

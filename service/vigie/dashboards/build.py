@@ -106,7 +106,13 @@ def dashboards(config: Config) -> list[Built]:
     for slo_file in config.slo_files:
         by_app[(slo_file.club, slo_file.app)].append(slo_file)
     apps = sorted(by_app)
-    built = [app_dashboard(club, app, by_app[(club, app)]) for club, app in apps]
+    clubs = {club.id: club for club in config.clubs}
+    built = []
+    for club_id, app in apps:
+        club = clubs.get(club_id)  # the config check reports an SLO file of an unknown club
+        built.append(app_dashboard(club_id, app, by_app[(club_id, app)],
+                                   locale=club.locale if club else "fr",
+                                   club_name=club.name if club else None))
     targets = targets_from_files(f for key in apps for f in by_app[key])
     built += [admin.overview(targets), admin.pipeline(apps)]
     return built

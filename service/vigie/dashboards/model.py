@@ -57,6 +57,8 @@ class Panel:
     field_config: dict[str, Any] = field(default_factory=dict)
     overrides: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
+    time_from: str | None = None
+    """A panel's own relative range (``30d``), whatever the dashboard's range."""
 
     def json(self, panel_id: int, x: int, y: int) -> dict[str, Any]:
         position = {"h": self.height, "w": self.width, "x": x, "y": y}
@@ -74,6 +76,8 @@ class Panel:
         }
         if self.links:
             out["links"] = self.links
+        if self.time_from:
+            out["timeFrom"] = self.time_from
         if self.sql is not None:
             out["datasource"] = DATASOURCE
             out["targets"] = [target(self.sql, self.fmt, query_type=self.query_type)]
@@ -96,7 +100,8 @@ def timeseries(
         height=8,
         sql=sql,
         fmt="timeseries",
-        options={"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+        options={"legend": {"calcs": [], "displayMode": "list", "placement": "bottom",
+                            "showLegend": True},
                  "tooltip": {"mode": "multi", "sort": "desc"}},
         field_config={**defaults, **extra.pop("defaults", {})},
         **extra,
@@ -114,9 +119,37 @@ def table(
         height=height,
         sql=sql,
         fmt="table",
-        options={"cellHeight": "sm", "showHeader": True, **extra.pop("options", {})},
+        options={"cellHeight": "sm", "frameIndex": 0, "showHeader": True,
+                 **extra.pop("options", {})},
         **extra,
     )
+
+
+_REDUCE_LAST = {"calcs": ["lastNotNull"], "fields": "", "values": False}
+
+
+def stat(key: str, title: str, sql: str, *, width: int = 4, height: int = 6,
+         **extra: Any) -> Panel:
+    """One number (the last non-null value), its background coloured by the thresholds.
+
+    Options are complete (every field the stat panel's schema requires, at its default)."""
+    options = {"colorMode": "background", "graphMode": "none", "justifyMode": "auto",
+               "orientation": "auto", "percentChangeColorMode": "standard",
+               "reduceOptions": _REDUCE_LAST, "showPercentChange": False, "textMode": "auto",
+               "wideLayout": True}
+    return Panel(key=key, title=title, type="stat", width=width, height=height, sql=sql,
+                 fmt="table", options=options, **extra)
+
+
+def gauge(key: str, title: str, sql: str, *, width: int = 4, height: int = 6,
+          **extra: Any) -> Panel:
+    """A gauge of the last non-null value, with threshold markers (schema defaults otherwise)."""
+    options = {"barShape": "flat", "barWidthFactor": 0.5, "effects": {}, "minVizHeight": 75,
+               "minVizWidth": 75, "orientation": "auto", "reduceOptions": _REDUCE_LAST,
+               "segmentCount": 1, "segmentSpacing": 0.3, "shape": "gauge",
+               "showThresholdLabels": False, "showThresholdMarkers": True, "sizing": "auto"}
+    return Panel(key=key, title=title, type="gauge", width=width, height=height, sql=sql,
+                 fmt="table", options=options, **extra)
 
 
 def unit_override(name: str, unit: str, **more: Any) -> dict[str, Any]:
@@ -178,6 +211,7 @@ def dashboard(
     annotations: list[dict[str, Any]] | None = None,
     links: list[dict[str, Any]] | None = None,
     time_from: str = "now-6h",
+    timezone: str = "browser",
 ) -> dict[str, Any]:
     builtin = {
         "builtIn": 1,
@@ -203,7 +237,7 @@ def dashboard(
         "templating": {"list": variables or []},
         "time": {"from": time_from, "to": "now"},
         "timepicker": {},
-        "timezone": "browser",
+        "timezone": timezone,
         "title": title,
         "uid": uid,
         "version": 1,

@@ -240,3 +240,36 @@ def slo_states(branches: Sequence[str]) -> str:
         ") AS i ON i.club = s.club AND i.app = s.app\n"
         f"ORDER BY indexOf({rank}, state), budget_remaining, club, app, slo"
     )
+
+
+def compliance(target: SloTarget) -> str:
+    """The SLI over the SLO's whole period (good events over all events) as of the end of the
+    range: what the captain compares with the objective."""
+    return (
+        "SELECT if(t_period > 0, 1 - b_period / t_period, NULL) AS sli\n"
+        f"FROM (\n{_window_counts(target)}\n)"
+    )
+
+
+def app_state(targets: Sequence[SloTarget], dashboard_uid: str) -> str:
+    """The worst state (:data:`STATE_RANK`) of an app's SLOs at the end of the range."""
+    rank = "[" + ", ".join(literal(s) for s in STATE_RANK) + "]"
+    branches = "\nUNION ALL\n".join(slo_state_branch(t, dashboard_uid) for t in targets)
+    return (
+        f"SELECT state\nFROM (\n{branches}\n)\n"
+        f"ORDER BY indexOf({rank}, state)\nLIMIT 1"
+    )
+
+
+def burn_rate_table(targets: Sequence[SloTarget]) -> str:
+    """For admins: every SLO's alert pairs (:func:`burn_rates`), with club, app and SLO."""
+    order = "[" + ", ".join(literal(p.name) for p in PAIRS) + "]"
+    branches = "\nUNION ALL\n".join(
+        f"SELECT {literal(t.club)} AS club, {literal(t.app)} AS app, {literal(t.name)} AS slo,"
+        f" {literal(t.environment or '')} AS environment, *\nFROM (\n{burn_rates(t)}\n)"
+        for t in targets
+    )
+    return (
+        f"SELECT *\nFROM (\n{branches}\n)\n"
+        f"ORDER BY club, app, slo, environment, indexOf({order}, pair)"
+    )

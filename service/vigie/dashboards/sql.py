@@ -13,11 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from vigie.config.clubs import Locale
+from vigie.dashboards.texts import text
 from vigie.slo.spans import ENVIRONMENT, IS_ERROR, ROUTE, SERVER_SPAN
 from vigie.store import tables
 from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
 from vigie.store.migrations.m0020_incident_events import TABLE as INCIDENT_EVENTS
 from vigie.store.migrations.m0025_notify_outbox import OUTBOX
+
+SEVERITIES = ("page", "ticket", "no_data")
+"""Incident severities (vigie.incidents.model), shown in words on the annotations."""
 
 ENV_FILTER = "$__conditionalAll({env} IN (${{env:singlequote}}), $env)"
 ROUTE_FILTER = "$__conditionalAll({route} IN (${{route:singlequote}}), $route)"
@@ -139,10 +144,13 @@ def slow_traces(app: str) -> str:
     )
 
 
-def incident_regions(club: str, app: str) -> str:
+def incident_regions(club: str, app: str, locale: Locale) -> str:
     """Annotation regions: each incident of the app from its first event to its resolution
-    (or the end of the range while open), with its worst severity and latest reason."""
+    (or the end of the range while open), with its SLO and its worst severity in words."""
     severity = "argMax(severity, indexOf(['no_data', 'ticket', 'page'], severity))"
+    codes = ", ".join(literal(s) for s in SEVERITIES)
+    words = ", ".join(literal(text(locale, f"severity_{s}")) for s in SEVERITIES)
+    worded = f"transform({severity}, [{codes}], [{words}], {severity})"
     return (
         "SELECT time, timeEnd, text, tags\n"
         "FROM (\n"
@@ -150,9 +158,8 @@ def incident_regions(club: str, app: str) -> str:
         "           if(argMaxIf(kind, seq, kind IN ('opened', 'reopened', 'resolved'))"
         " = 'resolved',\n"
         "              maxIf(at, kind = 'resolved'), toDateTime64($__toTime, 3)) AS timeEnd,\n"
-        f"           concat(incident_id, ' ', any(slo), ' (', {severity}, '): ',"
-        " argMax(reason, seq)) AS text,\n"
-        f"           {severity} AS tags\n"
+        f"           concat(incident_id, ' · ', any(slo), ' · ', {worded}) AS text,\n"
+        f"           {worded} AS tags\n"
         f"    FROM {INCIDENT_EVENTS}\n"
         f"    WHERE club = {literal(club)} AND app = {literal(app)} AND at <= $__toTime\n"
         "    GROUP BY incident_id\n"
