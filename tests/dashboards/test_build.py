@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from vigie.cli import dashboards as dashboards_cli
 from vigie.config import load_config
-from vigie.dashboards import drift_problems, render, write
+from vigie.dashboards import access, drift_problems, render, write
 from vigie.dashboards.app import dashboard_uid
 from vigie.dashboards.build import dashboards
 from vigie.dashboards.model import DATASOURCE, SCHEMA_VERSION
@@ -76,6 +76,9 @@ def test_dashboards_follow_the_grafana_and_plugin_models() -> None:
         uids.add(data["uid"])
         ids = [p["id"] for p in data["panels"]]
         assert ids == list(range(1, len(ids) + 1))
+        club = built.path.split("/")[0]
+        source = DATASOURCE if club == "admin" else {**DATASOURCE,
+                                                     "uid": access.datasource_uid(club)}
         cells: set[tuple[int, int]] = set()
         for panel in data["panels"]:
             pos = panel["gridPos"]
@@ -85,13 +88,13 @@ def test_dashboards_follow_the_grafana_and_plugin_models() -> None:
             assert not area & cells, (built.path, panel["title"])
             cells |= area
             for target in panel.get("targets", []):
-                assert target["datasource"] == DATASOURCE == panel["datasource"]
+                assert target["datasource"] == source == panel["datasource"]
                 assert target["editorType"] == "sql"
                 assert target["format"] in (0, 1, 2)
                 assert target["queryType"] in ("timeseries", "table", "logs", "traces")
                 assert "--" not in target["rawSql"] and "/*" not in target["rawSql"]
         for variable in data["templating"]["list"]:
-            assert variable["datasource"] == DATASOURCE
+            assert variable["datasource"] == source
             assert variable["query"]["rawSql"] == variable["definition"]
 
 
@@ -106,7 +109,7 @@ def test_uids_are_stable_and_fit() -> None:
 def test_provisioning_files() -> None:
     files = render(load_config(REPO))
     source = yaml.safe_load(files["provisioning/datasources/vigie-clickhouse.yaml"])
-    (ds,) = source["datasources"]
+    ds = source["datasources"][0]  # the admins' (the clubs' ones: test_access.py)
     assert (ds["type"], ds["uid"]) == (DATASOURCE["type"], DATASOURCE["uid"])
     data = ds["jsonData"]
     assert data["host"] == "$CLICKHOUSE_HOST" and data["port"] == "$CLICKHOUSE_PORT"

@@ -39,6 +39,7 @@ from vigie.dashboards.model import (
     stat,
     table,
     timeseries,
+    with_datasource,
 )
 from vigie.dashboards.texts import period, text
 from vigie.slo.catalog import SloTarget, targets_from_files
@@ -265,8 +266,10 @@ def deployment_annotation(app: str, locale: Locale) -> dict[str, Any]:
 
 
 def app_dashboard(club: str, app: str, files: list[SloFile], *, locale: Locale = "fr",
-                  club_name: str | None = None, timezone: str = DEFAULT_TIMEZONE) -> Built:
-    """The dashboard of one app from its SLO files (one per environment at most)."""
+                  club_name: str | None = None, timezone: str = DEFAULT_TIMEZONE,
+                  datasource_uid: str | None = None) -> Built:
+    """The dashboard of one app from its SLO files (one per environment at most); every query
+    goes through ``datasource_uid`` (the club's data source) when given."""
     targets = targets_from_files(files)
     uid = dashboard_uid(club, app)
     panels = [*_status(locale, targets, uid), *_objectives(locale, targets),
@@ -286,4 +289,6 @@ def app_dashboard(club: str, app: str, files: list[SloFile], *, locale: Locale =
         annotations=[incident_annotation(club, app, locale), deployment_annotation(app, locale)],
         timezone=timezone,
     )
+    if datasource_uid is not None:
+        data = with_datasource(data, {**DATASOURCE, "uid": datasource_uid})
     return Built(f"{club}/{app}.json", data, tuple(panels))

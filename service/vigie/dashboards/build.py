@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import yaml
 
 from vigie.config import Config, Problem, load_config
 from vigie.config.slo import SloFile
-from vigie.dashboards import admin
+from vigie.dashboards import access, admin
 from vigie.dashboards.app import Built, app_dashboard
 from vigie.dashboards.model import DATASOURCE_UID, PLUGIN_ID
 from vigie.errors import ConfigError
@@ -41,6 +42,8 @@ GRAFANA_DASHBOARDS_PATH = "/var/lib/grafana/dashboards"
 
 DATASOURCE_FILE = "provisioning/datasources/vigie-clickhouse.yaml"
 PROVIDER_FILE = "provisioning/dashboards/vigie.yaml"
+ACCESS_FILE = "provisioning/clickhouse/club-access.sql"
+"""ClickHouse roles and row policies of the clubs' data sources (Grafana ignores this folder)."""
 # The logs table no longer has TimestampTime since exporter v0.151: the plugin's OTel 1.30.0
 # column map (src/otel.ts) is the one for it; the traces table did not change.
 OTEL_VERSION = "1.30.0"
@@ -52,33 +55,42 @@ def _yaml(data: dict[str, Any]) -> str:
     return _HEADER + yaml.safe_dump(data, sort_keys=True, allow_unicode=True)
 
 
-def datasource_yaml() -> str:
+def _datasource(name: str, uid: str, user: str, password: str, *, default: bool
+                ) -> dict[str, Any]:
     database = "$CLICKHOUSE_DB"
-    return _yaml({
-        "apiVersion": 1,
-        "datasources": [{
-            "access": "proxy",
-            "editable": False,
-            "isDefault": True,
-            "jsonData": {
-                "defaultDatabase": database,
-                "host": "$CLICKHOUSE_HOST",
-                "logs": {"defaultDatabase": database, "defaultTable": tables.LOGS,
-                         "otelEnabled": True, "otelVersion": OTEL_VERSION},
-                "port": "$CLICKHOUSE_PORT",
-                "protocol": "native",
-                "secure": False,
-                "traces": {"defaultDatabase": database, "defaultTable": tables.TRACES,
-                           "durationUnit": "nanoseconds", "otelEnabled": True,
-                           "otelVersion": OTEL_VERSION},
-                "username": "$CLICKHOUSE_USER",
-            },
-            "name": "Vigie ClickHouse",
-            "secureJsonData": {"password": "$CLICKHOUSE_PASSWORD"},
-            "type": PLUGIN_ID,
-            "uid": DATASOURCE_UID,
-        }],
-    })
+    return {
+        "access": "proxy",
+        "editable": False,
+        "isDefault": default,
+        "jsonData": {
+            "defaultDatabase": database,
+            "host": "$CLICKHOUSE_HOST",
+            "logs": {"defaultDatabase": database, "defaultTable": tables.LOGS,
+                     "otelEnabled": True, "otelVersion": OTEL_VERSION},
+            "port": "$CLICKHOUSE_PORT",
+            "protocol": "native",
+            "secure": False,
+            "traces": {"defaultDatabase": database, "defaultTable": tables.TRACES,
+                       "durationUnit": "nanoseconds", "otelEnabled": True,
+                       "otelVersion": OTEL_VERSION},
+            "username": user,
+        },
+        "name": name,
+        "secureJsonData": {"password": password},
+        "type": PLUGIN_ID,
+        "uid": uid,
+    }
+
+
+def datasource_yaml(clubs: Sequence[str] = ()) -> str:
+    """The admins' data source (default; ``$CLICKHOUSE_USER``), then one per club, logging in
+    as the club's ClickHouse user (:mod:`vigie.dashboards.access`)."""
+    sources = [_datasource("Vigie ClickHouse", DATASOURCE_UID, "$CLICKHOUSE_USER",
+                           "$CLICKHOUSE_PASSWORD", default=True)]
+    sources += [_datasource(f"Vigie ClickHouse ({club})", access.datasource_uid(club),
+                            access.club_user(club), f"${access.password_variable(club)}",
+                            default=False) for club in clubs]
+    return _yaml({"apiVersion": 1, "datasources": sources})
 
 
 def provider_yaml() -> str:
@@ -112,15 +124,26 @@ def dashboards(config: Config) -> list[Built]:
         club = clubs.get(club_id)  # the config check reports an SLO file of an unknown club
         built.append(app_dashboard(club_id, app, by_app[(club_id, app)],
                                    locale=club.locale if club else "fr",
-                                   club_name=club.name if club else None))
+                                   club_name=club.name if club else None,
+                                   datasource_uid=access.datasource_uid(club_id)))
     targets = targets_from_files(f for key in apps for f in by_app[key])
     built += [admin.overview(targets), admin.pipeline(apps)]
     return built
 
 
+def _apps_by_club(config: Config) -> dict[str, set[str]]:
+    """Every club of alerts/clubs.yaml with the apps of its SLO files."""
+    apps: dict[str, set[str]] = {club.id: set() for club in config.clubs}
+    for slo_file in config.slo_files:
+        apps.setdefault(slo_file.club, set()).add(slo_file.app)
+    return apps
+
+
 def render(config: Config) -> dict[str, str]:
     """Every generated file, by path relative to ``dashboards/``."""
-    files = {DATASOURCE_FILE: datasource_yaml(), PROVIDER_FILE: provider_yaml()}
+    apps = _apps_by_club(config)
+    files = {DATASOURCE_FILE: datasource_yaml(sorted(apps)), PROVIDER_FILE: provider_yaml(),
+             ACCESS_FILE: access.access_sql(apps)}
     files.update({b.path: _json(b.json) for b in dashboards(config)})
     return dict(sorted(files.items()))
 
@@ -129,6 +152,7 @@ def _generated_paths(out_dir: Path) -> set[str]:
     """Files of the generated kinds present under ``out_dir`` (the ones build may own)."""
     found = {p for p in out_dir.glob("*/*.json")}
     found |= {p for p in (out_dir / "provisioning").glob("*/*.yaml")}
+    found |= {p for p in (out_dir / "provisioning").glob("*/*.sql")}
     return {p.relative_to(out_dir).as_posix() for p in found if p.is_file()}
 
 

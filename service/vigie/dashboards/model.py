@@ -242,3 +242,14 @@ def dashboard(
         "uid": uid,
         "version": 1,
     }
+
+
+def with_datasource(data: Any, ref: dict[str, str]) -> Any:
+    """``data`` with every reference to :data:`DATASOURCE` replaced by ``ref``."""
+    if data == DATASOURCE:
+        return dict(ref)
+    if isinstance(data, dict):
+        return {key: with_datasource(value, ref) for key, value in data.items()}
+    if isinstance(data, list):
+        return [with_datasource(item, ref) for item in data]
+    return data
