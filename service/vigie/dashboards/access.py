@@ -16,7 +16,8 @@ itself, the admins' data source) see every row: without it, ClickHouse versions 
 ``users_without_row_policies_can_read_rows`` is off would hide the rows from them.
 
 :func:`access_sql` renders the statements (no secret: users and their passwords are created by
-the admin, see ``docs/dashboards.md``); ``vigie dashboards build`` writes them to
+``vigie grafana clickhouse-access --apply`` with passwords from the environment, see
+``docs/dashboards.md``); ``vigie dashboards build`` writes them to
 ``dashboards/provisioning/clickhouse/club-access.sql``. Tables are unqualified: run the file
 with the telemetry database as the current database.
 """
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+
+from pydantic import SecretStr
 
 from vigie.dashboards.sql import literal
 from vigie.store import tables
@@ -113,3 +116,18 @@ def access_sql(apps_by_club: Mapping[str, Iterable[str]]) -> str:
         "-- manage access (docs/dashboards.md, \"Data isolation\").\n"
     )
     return header + "".join(f"{s};\n" for s in access_statements(apps_by_club))
+
+
+def user_statements(club: str, password: SecretStr) -> list[str]:
+    """Create (or update the password of) the club's user and give it the club's role only.
+
+    The password is on the second line of each statement: the store's error messages quote the
+    first line of a statement, never the secret."""
+    user, role = club_user(club), club_role(club)
+    identified = f"IDENTIFIED WITH sha256_password BY {literal(password.get_secret_value())}"
+    return [
+        f"CREATE USER IF NOT EXISTS {user}\n{identified}",
+        f"ALTER USER {user}\n{identified}",
+        f"GRANT {role} TO {user}",
+        f"ALTER USER {user} DEFAULT ROLE {role}",
+    ]

@@ -131,7 +131,7 @@ def dashboards(config: Config) -> list[Built]:
     return built
 
 
-def _apps_by_club(config: Config) -> dict[str, set[str]]:
+def apps_by_club(config: Config) -> dict[str, set[str]]:
     """Every club of alerts/clubs.yaml with the apps of its SLO files."""
     apps: dict[str, set[str]] = {club.id: set() for club in config.clubs}
     for slo_file in config.slo_files:
@@ -141,7 +141,7 @@ def _apps_by_club(config: Config) -> dict[str, set[str]]:
 
 def render(config: Config) -> dict[str, str]:
     """Every generated file, by path relative to ``dashboards/``."""
-    apps = _apps_by_club(config)
+    apps = apps_by_club(config)
     files = {DATASOURCE_FILE: datasource_yaml(sorted(apps)), PROVIDER_FILE: provider_yaml(),
              ACCESS_FILE: access.access_sql(apps)}
     files.update({b.path: _json(b.json) for b in dashboards(config)})
