@@ -25,6 +25,14 @@ team.md
 user.md
   ``GET /api/users/lookup?loginOrEmail=`` → ``{"id", "email", "name", "login", …}``; 404.
 
+datasource_permissions.md (Grafana Enterprise and Cloud only: ``datasources`` None plays
+Grafana OSS, where these answer 404)
+  ``GET /api/access-control/datasources/:uid`` → ``[{"id", "roleName", "isManaged",
+  "teamId"?, "team"?, "builtInRole"?, "userId"?, "actions", "permission": "Query"|…}]``.
+  ``POST /api/access-control/datasources/:uid/teams/:teamId`` and
+  ``…/builtInRoles/:role`` ``{"permission"}`` set that grant; ``""`` removes it →
+  ``{"message": "Permission updated"}``.
+
 Every request needs ``Authorization: Bearer <token>`` (401 otherwise). A new folder gets
 Grafana's default permissions (Viewer View, Editor Edit) plus the built-in Admin role.
 """
@@ -46,6 +54,9 @@ ENDPOINTS = {
     ("GET", "/api/teams/search"), ("POST", "/api/teams"),
     ("GET", "/api/teams/:id/members"), ("POST", "/api/teams/:id/members"),
     ("DELETE", "/api/teams/:id/members/:userId"), ("GET", "/api/users/lookup"),
+    ("GET", "/api/access-control/datasources/:uid"),
+    ("POST", "/api/access-control/datasources/:uid/teams/:teamId"),
+    ("POST", "/api/access-control/datasources/:uid/builtInRoles/:role"),
 }
 _NAMES = {1: "View", 2: "Edit", 4: "Admin"}
 
@@ -59,6 +70,8 @@ class FakeGrafana:
     teams: dict[int, str] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (method, endpoint)
+    # uid -> {("team", id) | ("role", name): permission}; None: Grafana OSS
+    datasources: dict[str, dict[tuple[str, Any], str]] | None = None
     url: str = ""
 
     def add_folder(self, uid: str, title: str, items: list[dict[str, Any]] | None = None) -> None:
@@ -66,6 +79,12 @@ class FakeGrafana:
         default = [{"role": "Viewer", "permission": 1}, {"role": "Editor", "permission": 2}]
         self.permissions[uid] = [{"role": "Admin", "permission": 4},
                                  *(default if items is None else items)]
+
+    def add_datasource(self, uid: str) -> None:
+        """A provisioned data source with Grafana's default grants (every basic role queries)."""
+        assert self.datasources is not None
+        self.datasources[uid] = {("role", "Viewer"): "Query", ("role", "Editor"): "Query",
+                                 ("role", "Admin"): "Admin"}
 
     def add_team(self, name: str, logins: list[str]) -> int:
         team_id = len(self.teams) + 1
@@ -108,6 +127,8 @@ class FakeGrafana:
             return self._folders(method, parts[2:], query, body)
         if parts[:2] == ["api", "teams"]:
             return self._teams(method, parts[2:], query, body)
+        if parts[:3] == ["api", "access-control", "datasources"] and self.datasources is not None:
+            return self._datasources(method, parts[3:], body)
         if parts == ["api", "users", "lookup"] and method == "GET":
             self.calls.append((method, "/api/users/lookup"))
             login = query.get("loginOrEmail", "")
@@ -157,6 +178,37 @@ class FakeGrafana:
                 "permission": item["permission"], "permissionName": _NAMES[item["permission"]],
                 "uid": uid, "title": self.folders[uid]["title"], "slug": "", "isFolder": True,
                 "url": ""}
+
+    def _datasources(self, method: str, rest: list[str], body: Any) -> tuple[int, Any]:
+        assert self.datasources is not None
+        if not rest or rest[0] not in self.datasources:
+            return 404, {"message": "Data source not found"}
+        grants = self.datasources[rest[0]]
+        if len(rest) == 1 and method == "GET":
+            self.calls.append((method, "/api/access-control/datasources/:uid"))
+            items = []
+            for (kind, who), permission in sorted(grants.items(), key=str):
+                item: dict[str, Any] = {"id": len(items) + 1, "isManaged": True,
+                                        "actions": ["datasources:query"],
+                                        "permission": permission}
+                if kind == "team":
+                    item.update(teamId=who, team=self.teams[who])
+                else:
+                    item["builtInRole"] = who
+                items.append(item)
+            return 200, items
+        if len(rest) == 3 and method == "POST" and rest[1] in ("teams", "builtInRoles"):
+            kind, who = ("team", int(rest[2])) if rest[1] == "teams" else ("role", rest[2])
+            endpoint = ":teamId" if kind == "team" else ":role"
+            self.calls.append((method, f"/api/access-control/datasources/:uid/{rest[1]}/"
+                                       f"{endpoint}"))
+            assert body["permission"] in ("", "Query", "Edit", "Admin"), body
+            if body["permission"]:
+                grants[(kind, who)] = body["permission"]
+            else:
+                grants.pop((kind, who), None)
+            return 200, {"message": "Permission updated"}
+        return 404, {"message": "Not found"}
 
     def _teams(self, method: str, rest: list[str], query: dict[str, str], body: Any
                ) -> tuple[int, Any]:

@@ -78,8 +78,43 @@ def test_second_sync_plans_nothing(config_dir: Path, grafana: FakeGrafana) -> No
     _sync(config_dir, grafana)
     grafana.calls.clear()
     code, output = _sync(config_dir, grafana)
+    # Grafana OSS has no data source permissions: said, never failed on.
+    *warnings, last = output.splitlines()
+    assert (code, last) == (0, "Grafana is up to date")
+    assert [w.split(":")[1].strip() for w in warnings] == [
+        "data source vigie-clickhouse-algoets", "data source vigie-clickhouse-cedille",
+        "data source vigie-clickhouse-sonia"]
+    assert all("Grafana OSS" in w for w in warnings)
+    assert grafana.mutations() == []
+
+
+def test_club_datasources_are_shared_with_the_club_team_only(config_dir: Path,
+                                                             grafana: FakeGrafana) -> None:
+    """Grafana Enterprise: each club's data source is queried by its team, and no longer by
+    every Viewer and Editor; the admins' data source and the others are untouched."""
+    grafana.datasources = {}
+    for uid in ("vigie-clickhouse", "vigie-clickhouse-algoets", "vigie-clickhouse-cedille",
+                "vigie-clickhouse-sonia"):
+        grafana.add_datasource(uid)
+    code, output = _sync(config_dir, grafana)
+    assert code == 0, output
+    assert ("data source vigie-clickhouse-algoets: queried by team vigie-algoets only (Query; "
+            "removed from Editor, Viewer)") in output.splitlines()
+    for club in ("algoets", "cedille", "sonia"):
+        team = grafana.teams_by_name(f"vigie-{club}")
+        assert grafana.datasources[f"vigie-clickhouse-{club}"] == {
+            ("team", team): "Query", ("role", "Admin"): "Admin"}
+    assert grafana.datasources["vigie-clickhouse"][("role", "Viewer")] == "Query"
+    assert {c for c in grafana.calls} <= ENDPOINTS
+    grafana.calls.clear()
+    code, output = _sync(config_dir, grafana)
     assert (code, output) == (0, "Grafana is up to date\n")
     assert grafana.mutations() == []
+    # A grant added by hand is taken back.
+    grafana.datasources["vigie-clickhouse-sonia"][("role", "Viewer")] = "Query"
+    code, output = _sync(config_dir, grafana)
+    assert "data source vigie-clickhouse-sonia: queried by team vigie-sonia only" in output
+    assert ("role", "Viewer") not in grafana.datasources["vigie-clickhouse-sonia"]
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(config_dir: Path,

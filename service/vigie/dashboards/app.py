@@ -119,7 +119,7 @@ def _status(locale: Locale, targets: list[SloTarget], uid: str) -> list[Panel]:
     panels = [
         row("status", text(locale, "row_status")),
         stat("state", text(locale, "state"), slo_sql.app_state(targets, uid), width=4,
-             description=text(locale, "state_description"),
+             column="state", description=text(locale, "state_description"),
              field_config={"mappings": mapping, "thresholds": {"mode": "absolute", "steps": [
                  {"color": "text", "value": None}]}}),
     ]

@@ -129,14 +129,16 @@ _REDUCE_LAST = {"calcs": ["lastNotNull"], "fields": "", "values": False}
 
 
 def stat(key: str, title: str, sql: str, *, width: int = 4, height: int = 6,
-         **extra: Any) -> Panel:
-    """One number (the last non-null value), its background coloured by the thresholds.
+         column: str | None = None, **extra: Any) -> Panel:
+    """One value (the last non-null one), its background coloured by the thresholds or value
+    mappings. The stat panel shows numeric fields only unless told which ``column`` to show
+    (a text column such as a state).
 
     Options are complete (every field the stat panel's schema requires, at its default)."""
     options = {"colorMode": "background", "graphMode": "none", "justifyMode": "auto",
                "orientation": "auto", "percentChangeColorMode": "standard",
-               "reduceOptions": _REDUCE_LAST, "showPercentChange": False, "textMode": "auto",
-               "wideLayout": True}
+               "reduceOptions": {**_REDUCE_LAST, "fields": f"/^{column}$/" if column else ""},
+               "showPercentChange": False, "textMode": "auto", "wideLayout": True}
     return Panel(key=key, title=title, type="stat", width=width, height=height, sql=sql,
                  fmt="table", options=options, **extra)
 

@@ -15,6 +15,14 @@ folder_permissions.md, team.md, user.md):
   ``{userId}``; ``DELETE /api/teams/:id/members/:userId``;
 * ``GET /api/users/lookup?loginOrEmail=`` → ``{id, login, …}``, 404 when unknown.
 
+Data source permissions (datasource_permissions.md; Grafana Enterprise and Cloud only, 404 in
+Grafana OSS):
+
+* ``GET /api/access-control/datasources/:uid`` → ``[{teamId?, builtInRole?, userId?,
+  permission: "Query"|"Edit"|"Admin", …}]``;
+* ``POST /api/access-control/datasources/:uid/teams/:teamId`` and
+  ``…/builtInRoles/:role`` ``{permission}`` set one grant (``""`` removes it).
+
 The token goes in the ``Authorization`` header only; it never appears in a message.
 """
 
@@ -100,6 +108,21 @@ class GrafanaClient:
 
     def remove_member(self, team_id: int, user_id: int) -> None:
         self._call("DELETE", f"/api/teams/{team_id}/members/{user_id}")
+
+    def datasource_permissions(self, uid: str) -> list[dict[str, Any]] | None:
+        """The data source's grants; None when this Grafana has no data source permissions
+        (OSS) or no such data source."""
+        result: list[dict[str, Any]] | None = self._call(
+            "GET", f"/api/access-control/datasources/{uid}", missing_ok=True)
+        return result
+
+    def set_datasource_team(self, uid: str, team_id: int, permission: str) -> None:
+        self._call("POST", f"/api/access-control/datasources/{uid}/teams/{team_id}",
+                   body={"permission": permission})
+
+    def set_datasource_role(self, uid: str, role: str, permission: str) -> None:
+        self._call("POST", f"/api/access-control/datasources/{uid}/builtInRoles/{role}",
+                   body={"permission": permission})
 
     def user_id(self, login: str) -> int | None:
         user = self._call("GET", "/api/users/lookup", params={"loginOrEmail": login},

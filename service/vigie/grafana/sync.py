@@ -14,6 +14,10 @@ changes; :func:`apply` performs them. Running it again plans nothing: it is idem
   Grafana (never signed in) is reported and skipped.
 * Folder permissions are replaced by: the club's team may view. The admin folder gets none:
   organisation admins see every folder whatever its permissions, nobody else sees that one.
+* The club's data source (``vigie-clickhouse-<club>``, whose ClickHouse user sees only the
+  club's rows) may be queried by the club's team, and no longer by the Viewer and Editor basic
+  roles. Data source permissions exist in Grafana Enterprise and Cloud only: in Grafana OSS the
+  plan says so in a warning (docs/dashboards.md explains what the admin must set instead).
 
 Nothing else is touched: no other folder, team, user or dashboard, and nothing is deleted but
 members of Vigie's own teams who are no longer listed.
@@ -27,10 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from vigie.config.clubs import AlertsConfig
+from vigie.dashboards.access import datasource_uid
 from vigie.dashboards.build import ADMIN_FOLDER
 from vigie.grafana.client import GrafanaClient
 
 VIEW = 1
+QUERY = "Query"
+BASIC_ROLES = ("Viewer", "Editor")
+"""Basic roles that may query every data source by default: removed from the clubs' ones."""
 _PERMISSION_NAMES = {1: "View", 2: "Edit", 4: "Admin"}
 _UID_MAX = 40
 
@@ -50,11 +58,13 @@ class Access:
     folder: str
     team: str | None
     logins: tuple[str, ...] = ()
+    datasource: str | None = None
 
 
 def desired(alerts: AlertsConfig) -> list[Access]:
     clubs = [
-        Access(club.id, f"vigie-{club.id}", tuple(sorted(set(club.grafana_logins))))
+        Access(club.id, f"vigie-{club.id}", tuple(sorted(set(club.grafana_logins))),
+               datasource_uid(club.id))
         for club in alerts.clubs
     ]
     return [*clubs, Access(ADMIN_FOLDER, None)]
@@ -73,6 +83,8 @@ class Observed:
     teams: dict[str, int] = field(default_factory=dict)  # name -> id
     members: dict[str, dict[str, int]] = field(default_factory=dict)  # team -> login -> id
     users: dict[str, int | None] = field(default_factory=dict)  # login -> id (None: unknown)
+    # data source uid -> (team ids that may query, basic roles that may); None: no such API
+    datasources: dict[str, tuple[set[int], set[str]] | None] = field(default_factory=dict)
 
 
 def _grants(items: list[dict[str, Any]]) -> set[Grant]:
@@ -88,6 +100,15 @@ def _grants(items: list[dict[str, Any]]) -> set[Grant]:
     return grants
 
 
+def _queriers(items: list[dict[str, Any]] | None) -> tuple[set[int], set[str]] | None:
+    if items is None:
+        return None
+    teams = {int(i["teamId"]) for i in items if i.get("teamId") and i.get("permission")}
+    roles = {str(i["builtInRole"]) for i in items
+             if i.get("builtInRole") in BASIC_ROLES and i.get("permission")}
+    return teams, roles
+
+
 def observe(client: GrafanaClient, wanted: list[Access]) -> Observed:
     seen = Observed()
     titles = {a.folder for a in wanted}
@@ -97,6 +118,9 @@ def observe(client: GrafanaClient, wanted: list[Access]) -> Observed:
     for title, uid in seen.folders.items():
         seen.grants[title] = _grants(client.folder_permissions(uid))
     for access in wanted:
+        if access.datasource is not None:
+            seen.datasources[access.datasource] = _queriers(
+                client.datasource_permissions(access.datasource))
         if access.team is None:
             continue
         team_id = client.team_id(access.team)
@@ -110,7 +134,7 @@ def observe(client: GrafanaClient, wanted: list[Access]) -> Observed:
 
 
 StepKind = Literal["create_folder", "create_team", "add_member", "remove_member",
-                   "set_permissions", "warning"]
+                   "set_permissions", "share_datasource", "warning"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +157,8 @@ class Step:
             return f"team {self.team}: remove {self.login} (not in alerts/clubs.yaml)"
         if self.kind == "set_permissions":
             return f"folder {self.folder}: permissions {self.detail}"
+        if self.kind == "share_datasource":
+            return f"data source {self.folder}: queried by team {self.team} only ({self.detail})"
         return f"warning: {self.detail}"
 
 
@@ -180,6 +206,21 @@ def _plan(wanted: list[Access], seen: Observed) -> Iterator[Step]:
             after = f"team {access.team} View" if access.team else "admins only"
             yield Step("set_permissions", folder=access.folder, team=access.team or "",
                        detail=f"{after} (was: {before})")
+        if access.datasource is not None and access.team is not None:
+            yield from _share(access.datasource, access.team, team_id, seen)
+
+
+def _share(uid: str, team: str, team_id: int | None, seen: Observed) -> Iterator[Step]:
+    current = seen.datasources.get(uid)
+    if current is None:
+        yield Step("warning", detail=f"data source {uid}: this Grafana has no data source "
+                   "permissions (Grafana OSS) or does not have it yet: every member who can "
+                   "run queries may query it (docs/dashboards.md, Data isolation)")
+        return
+    teams, roles = current
+    if team_id is None or team_id not in teams or roles:
+        removed = f"; removed from {', '.join(sorted(roles))}" if roles else ""
+        yield Step("share_datasource", folder=uid, team=team, detail=f"Query{removed}")
 
 
 def apply(client: GrafanaClient, steps: list[Step], seen: Observed) -> None:
@@ -199,3 +240,7 @@ def apply(client: GrafanaClient, steps: list[Step], seen: Observed) -> None:
         elif step.kind == "set_permissions":
             items = [{"teamId": teams[step.team], "permission": VIEW}] if step.team else []
             client.set_folder_permissions(folders[step.folder], items)
+        elif step.kind == "share_datasource":
+            client.set_datasource_team(step.folder, teams[step.team], QUERY)
+            for role in BASIC_ROLES:
+                client.set_datasource_role(step.folder, role, "")
