@@ -185,14 +185,20 @@ def _seed(seed: Seeded) -> None:
     ])
 
 
-@pytest.fixture(scope="session")
-def seeded(chdb_dir: Path) -> Iterator[Seeded]:
+def migrated_store(chdb_dir: Path, prefix: str) -> Store:
+    """A migrated database of its own in the session's engine (``<prefix><pid>``)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VIGIE_CLICKHOUSE_DSN", f"chdb://{chdb_dir}")
-        patch.setenv("VIGIE_CLICKHOUSE_DATABASE", f"dash{os.getpid()}")
+        patch.setenv("VIGIE_CLICKHOUSE_DATABASE", f"{prefix}{os.getpid()}")
         settings = load_settings()
     store = connect(settings)
     migrate(store, settings)
+    return store
+
+
+@pytest.fixture(scope="session")
+def seeded(chdb_dir: Path) -> Iterator[Seeded]:
+    store = migrated_store(chdb_dir, "dash")
     (now_s,) = store.query("SELECT toUnixTimestamp(now())").rows[0]
     seed = Seeded(store, load_config(REPO), datetime.fromtimestamp(now_s // 3600 * 3600, UTC))
     _seed(seed)

@@ -282,10 +282,16 @@ def test_incident_annotations(seeded: Seeded, site: Built) -> None:
         ((seeded.end - timedelta(minutes=35)).replace(tzinfo=None),
          seeded.end.replace(tzinfo=None), "urgent"),
     ]
-    assert rows[1]["text"] == "INC-OUTAGE001 · availability · urgent"
+    assert rows[1]["text"] == "INC-OUTAGE001 · Disponibilité · urgent"
     # Over the last hour only the outage shows; the wiki's incident stays on the wiki's board.
     last_hour = TimeRange(seeded.end - timedelta(hours=1), seeded.end, seeded.time.interval)
     assert [r["tags"] for r in run(seeded.store, sql, last_hour, {})] == ["urgent"]
+    # The telemetry pseudo-SLO is named in words too.
+    wiki = next(b for b in dashboards(seeded.config) if b.path == "cedille/wiki.json")
+    (wiki_sql,) = [a["target"]["rawSql"] for a in wiki.json["annotations"]["list"]
+                   if a.get("target", {}).get("refId") == "Incidents"]
+    assert [r["text"] for r in run(seeded.store, wiki_sql, seeded.time, {})] == [
+        "INC-WIKI00001 · réception des données · aucune donnée reçue"]
 
 
 def test_custom_rollup_sli_equals_the_engine(seeded: Seeded) -> None:

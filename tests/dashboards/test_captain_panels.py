@@ -7,7 +7,6 @@ the generated dashboards."""
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
+from tests.dashboards.conftest import migrated_store
 from tests.dashboards.macros import TimeRange, Variable
 from tests.dashboards.spans import run
 
@@ -29,9 +29,7 @@ from vigie.dashboards.build import dashboards
 from vigie.dashboards.texts import TEXTS, fields
 from vigie.ingest.metrics import convert_metrics
 from vigie.ingest.rows import NoScrub
-from vigie.settings import load_settings
-from vigie.store import Store, connect, tables
-from vigie.store.migrations import migrate
+from vigie.store import Store, tables
 
 REPO = Path(__file__).resolve().parents[2]
 PROVES = ("requests_per_day", "cpu", "memory", "restarts", "annotation:Deployments")
@@ -56,12 +54,7 @@ PODS = (
 
 @pytest.fixture(scope="module")
 def fresh(chdb_dir: Path) -> Iterator[tuple[Store, datetime]]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VIGIE_CLICKHOUSE_DSN", f"chdb://{chdb_dir}")
-        patch.setenv("VIGIE_CLICKHOUSE_DATABASE", f"captain{os.getpid()}")
-        settings = load_settings()
-    store = connect(settings)
-    migrate(store, settings)
+    store = migrated_store(chdb_dir, "captain")
     (now,) = store.query("SELECT toUnixTimestamp(now())").rows[0]
     at = datetime.fromtimestamp(int(now) // 60 * 60, UTC)
     _seed(store, at)

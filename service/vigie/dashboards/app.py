@@ -238,8 +238,10 @@ def _logs_and_traces(locale: Locale, app: str) -> list[Panel]:
     ]
 
 
-def incident_annotation(club: str, app: str, locale: Locale) -> dict[str, Any]:
+def incident_annotation(club: str, app: str, locale: Locale,
+                        targets: list[SloTarget]) -> dict[str, Any]:
     """Vigie's incidents of the app as shaded regions (the plugin's annotation query form)."""
+    names = {t.name: _what(locale, t) for t in targets}
     return {
         "datasource": DATASOURCE,
         "enable": True,
@@ -247,7 +249,8 @@ def incident_annotation(club: str, app: str, locale: Locale) -> dict[str, Any]:
         "iconColor": "red",
         "name": text(locale, "annotation_incidents"),
         "target": {"editorType": "sql", "format": 1,
-                   "rawSql": sql.incident_regions(club, app, locale), "refId": "Incidents"},
+                   "rawSql": sql.incident_regions(club, app, locale, names),
+                   "refId": "Incidents"},
     }
 
 
@@ -286,7 +289,8 @@ def app_dashboard(club: str, app: str, files: list[SloFile], *, locale: Locale =
         tags=["vigie", f"club:{club}"],
         panels=panels,
         variables=variables,
-        annotations=[incident_annotation(club, app, locale), deployment_annotation(app, locale)],
+        annotations=[incident_annotation(club, app, locale, targets),
+                     deployment_annotation(app, locale)],
         timezone=timezone,
     )
     if datasource_uid is not None:

@@ -11,10 +11,11 @@ The SLO panels' SQL is in :mod:`vigie.dashboards.slo_sql`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from vigie.config.clubs import Locale
 from vigie.dashboards.texts import text
+from vigie.incidents.model import TELEMETRY_SLO
 from vigie.slo.spans import ENVIRONMENT, IS_ERROR, ROUTE, SERVER_SPAN
 from vigie.store import tables
 from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
@@ -144,13 +145,20 @@ def slow_traces(app: str) -> str:
     )
 
 
-def incident_regions(club: str, app: str, locale: Locale) -> str:
+def _in_words(column: str, words: Mapping[str, str]) -> str:
+    """``column`` with each of ``words``' keys replaced by its value (others as they are)."""
+    keys = ", ".join(literal(k) for k in words)
+    values = ", ".join(literal(v) for v in words.values())
+    return f"transform({column}, [{keys}], [{values}], {column})"
+
+
+def incident_regions(club: str, app: str, locale: Locale, slo_names: Mapping[str, str]) -> str:
     """Annotation regions: each incident of the app from its first event to its resolution
-    (or the end of the range while open), with its SLO and its worst severity in words."""
+    (or the end of the range while open), with its SLO (named by ``slo_names``) and its worst
+    severity in words."""
     severity = "argMax(severity, indexOf(['no_data', 'ticket', 'page'], severity))"
-    codes = ", ".join(literal(s) for s in SEVERITIES)
-    words = ", ".join(literal(text(locale, f"severity_{s}")) for s in SEVERITIES)
-    worded = f"transform({severity}, [{codes}], [{words}], {severity})"
+    worded = _in_words(severity, {s: text(locale, f"severity_{s}") for s in SEVERITIES})
+    slo = _in_words("any(slo)", {**slo_names, TELEMETRY_SLO: text(locale, "telemetry_slo")})
     return (
         "SELECT time, timeEnd, text, tags\n"
         "FROM (\n"
@@ -158,7 +166,7 @@ def incident_regions(club: str, app: str, locale: Locale) -> str:
         "           if(argMaxIf(kind, seq, kind IN ('opened', 'reopened', 'resolved'))"
         " = 'resolved',\n"
         "              maxIf(at, kind = 'resolved'), toDateTime64($__toTime, 3)) AS timeEnd,\n"
-        f"           concat(incident_id, ' · ', any(slo), ' · ', {worded}) AS text,\n"
+        f"           concat(incident_id, ' · ', {slo}, ' · ', {worded}) AS text,\n"
         f"           {worded} AS tags\n"
         f"    FROM {INCIDENT_EVENTS}\n"
         f"    WHERE club = {literal(club)} AND app = {literal(app)} AND at <= $__toTime\n"

@@ -27,6 +27,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "severity_page": ("urgent", "urgent"),
     "severity_ticket": ("à surveiller", "to watch"),
     "severity_no_data": ("aucune donnée reçue", "no data received"),
+    "telemetry_slo": ("réception des données", "data reception"),
     "deployment": ("Nouvelle version ({env}) : {old} → {new}",
                    "New version ({env}): {old} → {new}"),
     # Top row: is my site up?
