@@ -83,7 +83,7 @@ def test_second_sync_plans_nothing(config_dir: Path, grafana: FakeGrafana) -> No
     assert (code, last) == (0, "Grafana is up to date")
     assert [w.split(":")[1].strip() for w in warnings] == [
         "data source vigie-clickhouse-algoets", "data source vigie-clickhouse-cedille",
-        "data source vigie-clickhouse-sonia"]
+        "data source vigie-clickhouse-sonia", "data source vigie-clickhouse"]
     assert all("Grafana OSS" in w for w in warnings)
     assert grafana.mutations() == []
 
@@ -91,10 +91,10 @@ def test_second_sync_plans_nothing(config_dir: Path, grafana: FakeGrafana) -> No
 def test_club_datasources_are_shared_with_the_club_team_only(config_dir: Path,
                                                              grafana: FakeGrafana) -> None:
     """Grafana Enterprise: each club's data source is queried by its team, and no longer by
-    every Viewer and Editor; the admins' data source and the others are untouched."""
+    every Viewer and Editor; the admins' one by admins only; other data sources untouched."""
     grafana.datasources = {}
     for uid in ("vigie-clickhouse", "vigie-clickhouse-algoets", "vigie-clickhouse-cedille",
-                "vigie-clickhouse-sonia"):
+                "vigie-clickhouse-sonia", "prometheus"):
         grafana.add_datasource(uid)
     code, output = _sync(config_dir, grafana)
     assert code == 0, output
@@ -104,7 +104,11 @@ def test_club_datasources_are_shared_with_the_club_team_only(config_dir: Path,
         team = grafana.teams_by_name(f"vigie-{club}")
         assert grafana.datasources[f"vigie-clickhouse-{club}"] == {
             ("team", team): "Query", ("role", "Admin"): "Admin"}
-    assert grafana.datasources["vigie-clickhouse"][("role", "Viewer")] == "Query"
+    # The admins' data source sees every row: admins only.
+    assert grafana.datasources["vigie-clickhouse"] == {("role", "Admin"): "Admin"}
+    assert "data source vigie-clickhouse: queried by admins only (Query; removed from Editor, "\
+        "Viewer)" in output
+    assert grafana.datasources["prometheus"][("role", "Viewer")] == "Query"
     assert {c for c in grafana.calls} <= ENDPOINTS
     grafana.calls.clear()
     code, output = _sync(config_dir, grafana)

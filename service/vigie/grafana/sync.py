@@ -16,8 +16,9 @@ changes; :func:`apply` performs them. Running it again plans nothing: it is idem
   organisation admins see every folder whatever its permissions, nobody else sees that one.
 * The club's data source (``vigie-clickhouse-<club>``, whose ClickHouse user sees only the
   club's rows) may be queried by the club's team, and no longer by the Viewer and Editor basic
-  roles. Data source permissions exist in Grafana Enterprise and Cloud only: in Grafana OSS the
-  plan says so in a warning (docs/dashboards.md explains what the admin must set instead).
+  roles; the admins' data source (``vigie-clickhouse``, every row) by admins only. Data source
+  permissions exist in Grafana Enterprise and Cloud only: in Grafana OSS the plan says so in a
+  warning (docs/dashboards.md explains what the admin must set instead).
 
 Nothing else is touched: no other folder, team, user or dashboard, and nothing is deleted but
 members of Vigie's own teams who are no longer listed.
@@ -33,6 +34,7 @@ from typing import Any, Literal
 from vigie.config.clubs import AlertsConfig
 from vigie.dashboards.access import datasource_uid
 from vigie.dashboards.build import ADMIN_FOLDER
+from vigie.dashboards.model import DATASOURCE_UID
 from vigie.grafana.client import GrafanaClient
 
 VIEW = 1
@@ -67,7 +69,7 @@ def desired(alerts: AlertsConfig) -> list[Access]:
                datasource_uid(club.id))
         for club in alerts.clubs
     ]
-    return [*clubs, Access(ADMIN_FOLDER, None)]
+    return [*clubs, Access(ADMIN_FOLDER, None, datasource=DATASOURCE_UID)]
 
 
 Grant = tuple[str, Any, int]
@@ -158,7 +160,8 @@ class Step:
         if self.kind == "set_permissions":
             return f"folder {self.folder}: permissions {self.detail}"
         if self.kind == "share_datasource":
-            return f"data source {self.folder}: queried by team {self.team} only ({self.detail})"
+            who = f"team {self.team}" if self.team else "admins"
+            return f"data source {self.folder}: queried by {who} only ({self.detail})"
         return f"warning: {self.detail}"
 
 
@@ -206,11 +209,14 @@ def _plan(wanted: list[Access], seen: Observed) -> Iterator[Step]:
             after = f"team {access.team} View" if access.team else "admins only"
             yield Step("set_permissions", folder=access.folder, team=access.team or "",
                        detail=f"{after} (was: {before})")
-        if access.datasource is not None and access.team is not None:
+        if access.datasource is not None:
             yield from _share(access.datasource, access.team, team_id, seen)
 
 
-def _share(uid: str, team: str, team_id: int | None, seen: Observed) -> Iterator[Step]:
+def _share(uid: str, team: str | None, team_id: int | None, seen: Observed
+           ) -> Iterator[Step]:
+    """A club's data source: its team queries it; the admins' one (``team`` None): admins
+    only. Either way the Viewer and Editor basic roles lose their default Query."""
     current = seen.datasources.get(uid)
     if current is None:
         yield Step("warning", detail=f"data source {uid}: this Grafana has no data source "
@@ -218,9 +224,9 @@ def _share(uid: str, team: str, team_id: int | None, seen: Observed) -> Iterator
                    "run queries may query it (docs/dashboards.md, Data isolation)")
         return
     teams, roles = current
-    if team_id is None or team_id not in teams or roles:
+    if roles or (team is not None and (team_id is None or team_id not in teams)):
         removed = f"; removed from {', '.join(sorted(roles))}" if roles else ""
-        yield Step("share_datasource", folder=uid, team=team, detail=f"Query{removed}")
+        yield Step("share_datasource", folder=uid, team=team or "", detail=f"Query{removed}")
 
 
 def apply(client: GrafanaClient, steps: list[Step], seen: Observed) -> None:
@@ -241,6 +247,7 @@ def apply(client: GrafanaClient, steps: list[Step], seen: Observed) -> None:
             items = [{"teamId": teams[step.team], "permission": VIEW}] if step.team else []
             client.set_folder_permissions(folders[step.folder], items)
         elif step.kind == "share_datasource":
-            client.set_datasource_team(step.folder, teams[step.team], QUERY)
+            if step.team:
+                client.set_datasource_team(step.folder, teams[step.team], QUERY)
             for role in BASIC_ROLES:
                 client.set_datasource_role(step.folder, role, "")
