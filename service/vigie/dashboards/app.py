@@ -74,6 +74,21 @@ def rename(column: str, title: str, **more: Any) -> dict[str, Any]:
     return {"matcher": {"id": "byName", "options": column}, "properties": properties}
 
 
+def by_label(column: str, label: str) -> dict[str, Any]:
+    """Series of ``column`` named by their ``label`` value alone (a route, a pod), not by the
+    query's column name."""
+    return rename(column, "${__field.labels." + label + "}")
+
+
+def _words(locale: Locale, column: str, values: dict[str | int, str]) -> dict[str, Any]:
+    """``column`` renamed, its raw values shown as words of the club's language."""
+    override = rename(column, text(locale, column))
+    override["properties"].append({"id": "mappings", "value": [{"type": "value", "options": {
+        str(raw): {"index": i, "text": text(locale, key)}
+        for i, (raw, key) in enumerate(values.items())}}]})
+    return override
+
+
 def _threshold_line(value: float | None) -> dict[str, Any]:
     """Field defaults drawing ``value`` as a red dashed line (none when ``value`` is None)."""
     if value is None:
@@ -168,10 +183,12 @@ def _traffic(locale: Locale, app: str, targets: list[SloTarget]) -> list[Panel]:
     return [
         row("traffic", text(locale, "row_traffic")),
         timeseries("request_rate", text(locale, "request_rate"), sql.request_rate(app),
-                   unit="reqps", description=text(locale, "request_rate_description")),
+                   unit="reqps", description=text(locale, "request_rate_description"),
+                   overrides=[by_label("requests_per_s", "route")]),
         timeseries("error_ratio", text(locale, "error_ratio"), sql.error_ratio(app),
                    unit="percentunit", description=text(locale, "error_ratio_description"),
-                   defaults=_threshold_line(tolerated)),
+                   defaults=_threshold_line(tolerated),
+                   overrides=[by_label("error_ratio", "route")]),
         timeseries("latency", text(locale, "latency"), sql.latency(app), unit="ms",
                    description=text(locale, "latency_description"),
                    defaults=_threshold_line(min(thresholds) if thresholds else None),
@@ -196,7 +213,7 @@ def _usage(locale: Locale, app: str, timezone: str) -> list[Panel]:
     panel = timeseries("requests_per_day", text(locale, "requests_per_day"),
                        platform_sql.requests_per_day(app, timezone), unit="short", width=24,
                        description=text(locale, "requests_per_day_description"),
-                       defaults=bars)
+                       defaults=bars, overrides=[by_label("requests", "route")])
     panel.time_from = "30d"
     return [row("usage", text(locale, "row_usage")), panel]
 
@@ -206,10 +223,12 @@ def _resources(locale: Locale, app: str) -> list[Panel]:
         row("resources", text(locale, "row_resources")),
         timeseries("cpu", text(locale, "cpu"),
                    platform_sql.pod_gauge(app, platform_sql.CPU_METRIC), unit="short",
-                   width=10, description=text(locale, "cpu_description")),
+                   width=10, description=text(locale, "cpu_description"),
+                   overrides=[by_label("value", "pod")]),
         timeseries("memory", text(locale, "memory"),
                    platform_sql.pod_gauge(app, platform_sql.MEMORY_METRIC), unit="bytes",
-                   width=10, description=text(locale, "memory_description")),
+                   width=10, description=text(locale, "memory_description"),
+                   overrides=[by_label("value", "pod")]),
         stat("restarts", text(locale, "restarts"), platform_sql.restarts(app), width=4,
              height=8, description=text(locale, "restarts_description"),
              field_config={"noValue": "0", "thresholds": {"mode": "absolute", "steps": [
@@ -233,8 +252,9 @@ def _logs_and_traces(locale: Locale, app: str) -> list[Panel]:
                          rename("operation", text(locale, "operation")),
                          rename("route", text(locale, "route")),
                          rename("duration_ms", text(locale, "duration"), unit="ms"),
-                         rename("status", text(locale, "status")),
-                         rename("failed", text(locale, "failed"))]),
+                         _words(locale, "status", {"Error": "status_error", "Ok": "status_ok",
+                                                   "Unset": "status_unset"}),
+                         _words(locale, "failed", {0: "no", 1: "yes"})]),
     ]
 
 

@@ -150,6 +150,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "duration": ("durée", "duration"),
     "status": ("statut", "status"),
     "failed": ("en échec", "failed"),
+    "status_error": ("erreur", "error"),
+    "status_ok": ("réussie", "succeeded"),
+    "status_unset": ("non précisé", "not set"),
+    "yes": ("oui", "yes"),
+    "no": ("non", "no"),
 }
 
 _LOCALES: tuple[Locale, ...] = ("fr", "en")
