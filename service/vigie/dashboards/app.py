@@ -312,6 +312,7 @@ def app_dashboard(club: str, app: str, files: list[SloFile], *, locale: Locale =
         annotations=[incident_annotation(club, app, locale, targets),
                      deployment_annotation(app, locale)],
         timezone=timezone,
+        builtin_name=text(locale, "annotation_builtin"),
     )
     if datasource_uid is not None:
         data = with_datasource(data, {**DATASOURCE, "uid": datasource_uid})

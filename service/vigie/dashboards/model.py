@@ -214,6 +214,7 @@ def dashboard(
     links: list[dict[str, Any]] | None = None,
     time_from: str = "now-6h",
     timezone: str = "browser",
+    builtin_name: str = "Annotations & Alerts",
 ) -> dict[str, Any]:
     builtin = {
         "builtIn": 1,
@@ -221,7 +222,7 @@ def dashboard(
         "enable": True,
         "hide": True,
         "iconColor": "rgba(0, 211, 255, 1)",
-        "name": "Annotations & Alerts",
+        "name": builtin_name,
         "type": "dashboard",
     }
     return {

@@ -22,6 +22,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "var_env": ("Environnement", "Environment"),
     "var_route": ("Route", "Route"),
+    "annotation_builtin": ("Annotations et alertes", "Annotations & Alerts"),
     "annotation_incidents": ("Incidents", "Incidents"),
     "annotation_deployments": ("Déploiements", "Deployments"),
     "severity_page": ("urgent", "urgent"),
