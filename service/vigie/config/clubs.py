@@ -18,9 +18,9 @@ from pydantic import Field, field_validator, model_validator
 
 from vigie.config.fields import SLUG_PATTERN, ClockTime, Duration, Snowflake, StrictModel
 from vigie.config.secrets import SecretRef
+from vigie.i18n import Locale as Locale  # re-exported: the one locale type
 
 Severity = Literal["page", "ticket"]
-Locale = Literal["fr", "en"]
 
 
 class QuietHours(StrictModel):

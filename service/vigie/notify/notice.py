@@ -18,9 +18,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, get_args
 
+from vigie.i18n import Locale
+
 Severity = Literal["page", "ticket", "no_data"]
 IncidentState = Literal["open", "acknowledged", "resolved"]
-Locale = Literal["fr", "en"]
 Kind = Literal[
     "open",  # new incident(s) announced
     "update",  # an announced incident changed (severity, burn) or a repeat reminder
