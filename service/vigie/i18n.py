@@ -127,8 +127,8 @@ class Formatter:
     # -- words --------------------------------------------------------------------------------
 
     def of(self, name: str) -> str:
-        """The word for "of" before a name: ``d'AlgoÉTS`` and ``de Cédille`` (elision before a vowel),
-        ``of AlgoÉTS``."""
+        """The word for "of" before a name: ``d'AlgoÉTS`` and ``de Cédille`` (elision before a
+        vowel), ``of AlgoÉTS``."""
         if self.locale == "en":
             return f"of {name}"
         return f"d'{name}" if name[:1] in _VOWELS else f"de {name}"

@@ -47,7 +47,13 @@ def test_open_notify_resolve(db: Store, delivery: RecordingDelivery) -> None:
     )
     assert line.burn_window == "1h" and line.burn_rate is not None and line.objective == 99.9
     assert line.incident_url == f"https://vigie.example/incidents/{line.incident_id}"
-    assert line.dashboard_url == "https://grafana.example/d/vigie-alpha-shop"  # generated uid
+    # The generated uid, over the incident's time range: from an hour before it, until now.
+    start_ms = int((line.since - timedelta(hours=1)).timestamp() * 1000)
+    assert (
+        line.dashboard_url == f"https://grafana.example/d/vigie-alpha-shop?from={start_ms}&to=now"
+    )
+    assert line.failing_now is not None and 0 < line.failing_now <= 1
+    assert line.sli == "availability"
     assert rows(db, NOTICES) == 2
     for k in (2, 3, 4):
         cycle(svc, k, {SHOP: "ok"})
@@ -133,7 +139,7 @@ def test_platform_incident_one_notice_per_channel(db: Store, delivery: Recording
     for n in delivery.notices:
         platform, *covered = n.lines
         assert platform.slo == "(platform)" and n.extra["platform_incident"] == platform.incident_id
-        assert "12 of 12 apps page" in n.extra["reason"]
+        assert n.extra["apps_total"] == "12"  # apps evaluated: "12 of 12" in words
         expected = 12 if n.channel == ADMINS else 4
         assert len(covered) == expected
         if n.channel != ADMINS:

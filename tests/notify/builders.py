@@ -36,6 +36,10 @@ def line(n: int = 0, **changes: Any) -> IncidentLine:
         dashboard_url=f"https://grafana.example/d/app?var-app=app-{n}",
         incident_url=f"https://vigie.example/incidents/INC-{n:010d}",
         summary="HTTP 500 on GET /api/items",
+        sli="availability",
+        failing_now=0.0144 + n / 1000,
+        burn_rates=(("1h", 14.4 + n), ("5m", 20.0 + n)),
+        routes=("GET /api/items", "POST /login"),
     )
     return replace(base, **changes)
 

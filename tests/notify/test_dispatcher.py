@@ -14,7 +14,7 @@ from tests.fakes.discord import GUILD_ID, FakeDiscord, pinged
 from tests.notify.builders import ADMIN_USERS, CAPTAINS, T0, Routing, line, notice
 from tests.notify.conftest import Clock
 
-from vigie.notify import render
+from vigie.notify import embeds, render
 from vigie.notify.discord import WebhookClient
 from vigie.notify.dispatcher import Delivery
 from vigie.notify.notice import IncidentLine
@@ -40,7 +40,7 @@ def test_open_ack_resolve_lifecycle(make_delivery: MakeDelivery, route: Routing)
     assert pinged(opened) == {f"user:{uid}" for uid in CAPTAINS["algo"]}
     assert [mid for mid, _ in hook.edits] == [opened["id"], opened["id"]]
     final = hook.messages[opened["id"]]
-    assert final["embeds"][0]["color"] == render.COLOURS["resolved"]
+    assert final["embeds"][0]["color"] == embeds.COLOURS["resolved"]
     assert all(pinged(body) == set() for _, body in hook.edits)
     link = f"https://discord.com/channels/{GUILD_ID}/{hook.channel_id}/{opened['id']}"
     assert link in follow_up["content"] and pinged(follow_up) == set()
@@ -60,7 +60,7 @@ def test_edits_after_a_restart_merge_every_earlier_edit(
     second.submit([notice("r1", kind="resolve", lines=[_resolved(1)], edit_of="open")])
     assert second.drain(10)
     message = route.hooks["algo"].messages[route.hooks["algo"].posts[0]["id"]]
-    assert [e["color"] for e in message["embeds"]] == [render.COLOURS["resolved"]] * 2
+    assert [e["color"] for e in message["embeds"]] == [embeds.COLOURS["resolved"]] * 2
 
 
 def test_only_configured_captains_are_pinged(make_delivery: MakeDelivery, route: Routing) -> None:

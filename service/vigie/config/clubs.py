@@ -18,9 +18,18 @@ from pydantic import Field, field_validator, model_validator
 
 from vigie.config.fields import SLUG_PATTERN, ClockTime, Duration, Snowflake, StrictModel
 from vigie.config.secrets import SecretRef
+from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.i18n import Locale as Locale  # re-exported: the one locale type
 
 Severity = Literal["page", "ticket"]
+
+
+def known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone (IANA name, e.g. America/Montreal)") from None
+    return value
 
 
 class QuietHours(StrictModel):
@@ -33,11 +42,7 @@ class QuietHours(StrictModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone (IANA name, e.g. America/Montreal)") from None
-        return value
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
@@ -134,6 +139,9 @@ class Club(StrictModel):
     id: str = Field(pattern=SLUG_PATTERN, max_length=63, description="used in slo/<club>/")
     name: str = Field(min_length=1, description="display name")
     locale: Locale = Field(default="fr", description="language of everything the club reads")
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE, description="IANA time zone of the times the club reads"
+    )
     webhook: SecretRef
     captains: list[Snowflake] = Field(
         default_factory=list, description="Discord user ids mentioned on pages"
@@ -145,6 +153,11 @@ class Club(StrictModel):
         default=None, description="hours when tickets wait (default: policy.quiet_hours)"
     )
     policy: ClubPolicy = Field(default_factory=ClubPolicy)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return known_zone(value)
 
 
 class AlertsConfig(StrictModel):

@@ -1,24 +1,33 @@
 """Incidents as the delivery's plain data: :class:`IncidentLine` and :class:`Notice` (pure).
 
 Links: the incident page is ``<public_url>/incidents/<id>``; the app's dashboard is Grafana's
-``/d/<uid>`` with the uid the dashboards are generated with (:func:`dashboard_uid`).
+``/d/<uid>`` with the uid the dashboards are generated with (:func:`dashboard_uid`), over the
+incident's time range (an hour before it opened until it resolved, or now).
+
+What a notice says in words comes from the incident's cause (the share of requests failing over
+the shortest alert window, the burn rates) and from its clues (:mod:`vigie.notify.clues`: the
+SLO's kind, the top error, the routes hit).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from vigie.dashboards.app import dashboard_uid
+from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.incidents.grouping import Planned
 from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Incident
 from vigie.incidents.routing import Route
+from vigie.notify.clues import Clue
 from vigie.notify.notice import ADMINS, IncidentLine, Notice
 
 _SUMMARY_MAX = 300
+BEFORE = timedelta(hours=1)  # of the incident, on its dashboard link
+AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -29,8 +38,34 @@ class Links:
     def incident(self, incident_id: str) -> str:
         return f"{self.public_url.rstrip('/')}/incidents/{quote(incident_id)}"
 
-    def dashboard(self, club: str, app: str) -> str:
-        return f"{self.grafana_url.rstrip('/')}/d/{quote(dashboard_uid(club, app))}"
+    def dashboard(
+        self, club: str, app: str, start: datetime | None = None, end: datetime | None = None
+    ) -> str:
+        """The app's dashboard; from ``start`` to ``end`` (None: now) when ``start`` is given."""
+        base = f"{self.grafana_url.rstrip('/')}/d/{quote(dashboard_uid(club, app))}"
+        if start is None:
+            return base
+        until = str(int(end.timestamp() * 1000)) if end is not None else "now"
+        return f"{base}?from={int(start.timestamp() * 1000)}&to={until}"
+
+
+def _window_seconds(window: str) -> float:
+    units = {"m": 60, "h": 3600, "d": 86400}
+    number = window[:-1]
+    return float(number) * units[window[-1]] if number.isdigit() and window[-1:] in units else 1e12
+
+
+def failing_now(cause: Mapping[str, Any]) -> float | None:
+    """The share of bad events over the shortest alert window: its burn rate times the error
+    budget (burn = bad share / (1 - objective)); None when the cause has no burn rates."""
+    burns = {
+        str(w): float(b) for w, b in dict(cause.get("burn_rates") or {}).items() if b is not None
+    }
+    objective = cause.get("objective")
+    if not burns or objective is None:
+        return None
+    shortest = min(burns, key=_window_seconds)
+    return max(0.0, min(1.0, burns[shortest] * (100.0 - float(objective)) / 100.0))
 
 
 def _fastest_fired(cause: Mapping[str, Any]) -> tuple[float | None, str | None]:
@@ -43,11 +78,15 @@ def _fastest_fired(cause: Mapping[str, Any]) -> tuple[float | None, str | None]:
     return float(first["long_burn"]), str(first["long"])
 
 
-def incident_line(incident: Incident, links: Links) -> IncidentLine:
+def incident_line(incident: Incident, links: Links, clue: Clue | None = None) -> IncidentLine:
     cause = incident.cause
     burn, burn_window = _fastest_fired(cause)
     special = incident.slo in (TELEMETRY_SLO, PLATFORM_SLO)
     budget = cause.get("budget_remaining")
+    clue = clue or Clue()
+    burns = dict(cause.get("burn_rates") or {})
+    start = incident.since - BEFORE
+    end = incident.resolved_at + AFTER if incident.resolved_at else None
     return IncidentLine(
         incident_id=incident.id,
         club=incident.club,
@@ -62,10 +101,20 @@ def incident_line(incident: Incident, links: Links) -> IncidentLine:
         budget_remaining=None if budget is None else float(budget),
         since=incident.since,
         resolved_at=incident.resolved_at,
-        dashboard_url="" if incident.is_platform else links.dashboard(incident.club, incident.app),
+        dashboard_url=""
+        if incident.is_platform
+        else links.dashboard(incident.club, incident.app, start, end),
         incident_url=links.incident(incident.id),
-        summary=incident.reason[:_SUMMARY_MAX],
+        summary=clue.top_error[:_SUMMARY_MAX],  # never the engine's reason: it is jargon
         acknowledged_by=incident.acknowledged_by,
+        acknowledged_at=incident.acknowledged_at,
+        sli=clue.sli,
+        threshold_ms=clue.threshold_ms,
+        failing_now=None if special else failing_now(cause),
+        burn_rates=()
+        if special
+        else tuple((str(w), float(b)) for w, b in burns.items() if b is not None),
+        routes=clue.routes,
     )
 
 
@@ -75,9 +124,12 @@ def to_notice(
     covered: Iterable[Incident],
     links: Links,
     now: datetime,
+    clues: Mapping[str, Clue] | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Notice:
     """The notice of a plan. ``covered``: open incidents of the apps a platform incident covers
-    (listed after it; a club's captains see only their club's)."""
+    (listed after it; a club's captains see only their club's). ``clues`` by incident id;
+    ``timezone``: the reader's."""
     incidents = list(planned.incidents)
     extra: dict[str, str] = {}
     platform = next((i for i in incidents if i.is_platform), None)
@@ -88,15 +140,17 @@ def to_notice(
             if i.app_key in platform.affected and (route.channel in (ADMINS, i.club))
         ]
         incidents += sorted(mine, key=lambda i: i.id)
-        extra = {"reason": platform.reason, "platform_incident": platform.id}
+        total = platform.cause.get("apps")
+        extra = {"platform_incident": platform.id, "apps_total": str(total or "")}
     return Notice(
         key=planned.key,
         channel=planned.channel,
         locale=route.locale,
         kind=planned.kind,
-        lines=tuple(incident_line(i, links) for i in incidents),
+        lines=tuple(incident_line(i, links, (clues or {}).get(i.id)) for i in incidents),
         created_at=now,
         mention_user_ids=planned.mentions,
         edit_of=planned.edit_of,
         extra=extra,
+        timezone=timezone,
     )

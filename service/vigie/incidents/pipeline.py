@@ -25,6 +25,7 @@ from typing import Any
 
 from vigie.config import Config
 from vigie.config.clubs import Policy
+from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.incidents.grouping import Member, Planned, Timing, Told, plan
 from vigie.incidents.inhibit import PlatformCondition, inhibited_by, platform_condition
 from vigie.incidents.lines import Links, to_notice
@@ -33,6 +34,7 @@ from vigie.incidents.routing import Route, route
 from vigie.incidents.silences import SilenceStore, silence_events
 from vigie.incidents.state import fold, signals, transition
 from vigie.incidents.store import IncidentStore
+from vigie.notify.clues import CLUED_KINDS, Clues
 from vigie.notify.notice import ADMINS, Notice, NoticeSink
 from vigie.slo.evaluator import Evaluation
 from vigie.store import Store
@@ -103,6 +105,16 @@ def policy_of(config: Config) -> Callable[[str], Policy]:
     return of
 
 
+def timezone_of(config: Config, channel: str) -> str:
+    """The time zone a channel's readers live in (the admins': the default one)."""
+    if channel == ADMINS:
+        return DEFAULT_TIMEZONE
+    try:
+        return config.alerts.club(channel).timezone
+    except KeyError:
+        return DEFAULT_TIMEZONE
+
+
 def live_since(config: Config, now: datetime) -> datetime:
     """Resolved incidents still matter while they may re-open or have a resolve to announce."""
     policies = [config.alerts.policy, *(config.alerts.policy_for(c.id) for c in config.clubs)]
@@ -143,10 +155,15 @@ def run_cycle(
     if not dry_run:
         istore.append(new)
     planned, routes, held = plan_notices(config, list(incidents.values()), log, now)
+    described = [i for p in planned if p.kind in CLUED_KINDS for i in p.incidents]
+    clues = Clues(store, config).of(described, now) if described else {}
     notices = [
-        to_notice(p, routes[(p.channel, p.incidents[0].id)], incidents.values(), links, now)
+        to_notice(
+            p, routes[(p.channel, p.incidents[0].id)], incidents.values(), links, now, clues,
+            timezone_of(config, p.channel),
+        )
         for p in planned
-    ]
+    ]  # fmt: skip
     if notices and not dry_run and delivery is not None:
         delivery.submit(notices)
         istore.record_notices(planned, now)

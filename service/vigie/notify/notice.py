@@ -18,7 +18,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, get_args
 
-from vigie.i18n import Locale
+from vigie.i18n import DEFAULT_TIMEZONE, Locale
 
 Severity = Literal["page", "ticket", "no_data"]
 IncidentState = Literal["open", "acknowledged", "resolved"]
@@ -31,6 +31,9 @@ Kind = Literal[
     "platform_captain",  # tells a club that its apps are part of a platform incident
     "webhook_dead",  # for admins: a club's webhook was deleted (404 Unknown Webhook)
     "report_ready",  # a post-incident draft is ready; ``extra["url"]`` links to it
+    "escalation",  # for admins: a page nobody acknowledged in time (mentions the admins)
+    "reminder",  # for the club: the same page, still unacknowledged (mentions the captains)
+    "digest",  # the weekly digest; ``extra["digest"]`` holds it as JSON (vigie.notify.digest)
 ]
 ADMINS = "admins"
 """The channel name of the admins' webhook; any other channel is a club id."""
@@ -61,6 +64,12 @@ class IncidentLine:
     incident_url: str  # Vigie's incident page
     summary: str = ""  # telemetry-derived (e.g. top error): UNTRUSTED, escaped by the renderer
     acknowledged_by: str | None = None  # display name of who acknowledged (escaped too)
+    acknowledged_at: datetime | None = None
+    sli: str = ""  # availability | latency | custom ("" unknown)
+    threshold_ms: float | None = None  # latency SLO: a request slower than this is bad
+    failing_now: float | None = None  # share of bad requests over the shortest alert window
+    burn_rates: tuple[tuple[str, float], ...] = ()  # (window, burn rate): admins' detail only
+    routes: tuple[str, ...] = ()  # routes with the most failures: UNTRUSTED, escaped too
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -69,8 +78,12 @@ class IncidentLine:
             raise ValueError(f"unknown state {self.state!r}")
         if self.since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
-        if self.resolved_at is not None and self.resolved_at.tzinfo is None:
-            raise ValueError("resolved_at must be timezone-aware")
+        for name in ("resolved_at", "acknowledged_at"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError(f"{name} must be timezone-aware")
+        object.__setattr__(self, "burn_rates", tuple((w, b) for w, b in self.burn_rates))
+        object.__setattr__(self, "routes", tuple(self.routes))
 
 
 @dataclass(frozen=True)
@@ -83,11 +96,13 @@ class Notice:
     kind: Kind
     lines: tuple[IncidentLine, ...]
     created_at: datetime  # timezone-aware
-    mention_user_ids: tuple[str, ...] = ()  # captains to ping (producers: only on page)
+    mention_user_ids: tuple[str, ...] = ()  # who to ping (only on page): user ids; "&<id>": a role
     edit_of: str | None = None  # key of the earlier notice whose message is PATCHed (ack/resolve)
     extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # extra keys read by the renderer: "url" (report_ready), "channel" (webhook_dead),
-    # "reason" (platform: why it is one platform incident).
+    # "apps_total" (platform: apps evaluated), "delay" (escalation: seconds unacknowledged),
+    # "digest" (digest: JSON).
+    timezone: str = DEFAULT_TIMEZONE  # the reader's (the club's): times are shown in it
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -98,8 +113,8 @@ class Notice:
             raise ValueError(f"unknown locale {self.locale!r}")
         if self.created_at.tzinfo is None:
             raise ValueError("created_at must be timezone-aware")
-        if not all(uid.isdigit() for uid in self.mention_user_ids):
-            raise ValueError("mention_user_ids must be Discord snowflakes (digits)")
+        if not all(uid.removeprefix("&").isdigit() for uid in self.mention_user_ids):
+            raise ValueError("mention_user_ids must be Discord snowflakes (digits, '&' for roles)")
         # Frozen all the way down: a caller's dict cannot change a recorded notice.
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
         object.__setattr__(self, "lines", tuple(self.lines))
@@ -127,8 +142,9 @@ def notice_to_json(notice: Notice) -> str:
 def _line_from(data: Mapping[str, Any]) -> IncidentLine:
     values = dict(data)
     values["since"] = datetime.fromisoformat(values["since"])
-    if values.get("resolved_at") is not None:
-        values["resolved_at"] = datetime.fromisoformat(values["resolved_at"])
+    for name in ("resolved_at", "acknowledged_at"):
+        if values.get(name) is not None:
+            values[name] = datetime.fromisoformat(values[name])
     return IncidentLine(**values)
 
 
