@@ -82,6 +82,34 @@ def test_only_configured_captains_are_pinged(make_delivery: MakeDelivery, route:
     assert pinged(route.hooks["admins"].posts[0]) == {f"user:{ADMIN_USERS[0]}"}
 
 
+def test_admin_roles_are_pinged_on_pages_only_and_never_by_an_edit(
+    make_delivery: MakeDelivery, route: Routing
+) -> None:
+    role = "555555555555555555"
+    route.alerts = route.alerts.model_copy(
+        update={"admins": route.alerts.admins.model_copy(update={"roles": [role]})}
+    )
+    delivery = make_delivery()
+    wanted = (*ADMIN_USERS, f"&{role}", "&666666666666666666")  # the last one: not configured
+    acked = replace(line(0), state="acknowledged", acknowledged_by="Zoé", acknowledged_at=T0)
+    delivery.submit(
+        [
+            notice("p", channel="admins", mention_user_ids=wanted),
+            notice(
+                "t", channel="admins", lines=[line(1, severity="ticket")], mention_user_ids=wanted
+            ),
+            notice("a", channel="admins", kind="ack", lines=[acked], edit_of="p"),
+        ]
+    )
+    assert delivery.drain(10)
+    page, ticket = route.hooks["admins"].posts
+    assert pinged(page) == {f"user:{ADMIN_USERS[0]}", f"role:{role}"}
+    assert page["allowed_mentions"] == {"parse": [], "users": list(ADMIN_USERS), "roles": [role]}
+    assert pinged(ticket) == set()
+    ((_, edit),) = route.hooks["admins"].edits
+    assert pinged(edit) == set() and f"<@&{role}>" in edit["content"]  # shown, not pinged
+
+
 def test_dead_webhook_is_never_retried_and_admins_are_told(
     make_delivery: MakeDelivery, route: Routing
 ) -> None:

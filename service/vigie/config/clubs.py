@@ -129,8 +129,16 @@ class Admins(StrictModel):
 
     webhook: SecretRef
     users: list[Snowflake] = Field(
-        default_factory=list, description="Discord user ids mentioned on platform pages"
+        default_factory=list, description="Discord user ids mentioned on every page"
     )
+    roles: list[Snowflake] = Field(
+        default_factory=list, description="Discord role ids mentioned on every page"
+    )
+
+    @property
+    def mentions(self) -> tuple[str, ...]:
+        """Mention ids: user ids, and ``&<id>`` for roles (Discord's own ``<@&id>`` form)."""
+        return (*self.users, *(f"&{role}" for role in self.roles))
 
 
 class Club(StrictModel):

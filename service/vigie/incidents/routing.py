@@ -1,6 +1,7 @@
 """Routing: which channels hear about an incident, with which mentions, and why (pure).
 
-* The admins' channel gets every incident (platform mentions go to ``admins.users``).
+* The admins' channel gets every incident; pages mention the admins (``admins.users`` and
+  ``admins.roles``), tickets nobody.
 * A club's channel gets only its own club's incidents — never another club's — for the
   severities in its ``captain_severities``; the captains are mentioned on
   ``mention_captains_on``. During the club's quiet hours, tickets wait (pages do not).
@@ -42,14 +43,15 @@ def route(incident: Incident, alerts: AlertsConfig, now: datetime) -> Routing:
         why = f"silenced by {incident.silenced_by}"
         return Routing((), ((ADMINS, why), (incident.club or "*", why)))
     if incident.is_platform:
-        mentions = tuple(alerts.admins.users) if incident.severity == "page" else ()
+        mentions = alerts.admins.mentions if incident.severity == "page" else ()
         routes = [Route(ADMINS, ADMIN_LOCALE, mentions, "platform incident: admins")]
         for club_id in sorted({club for club, _, _ in incident.affected}):
             club = _club(alerts, club_id)
             if club is not None:
                 routes.append(Route(club.id, club.locale, (), "its apps are covered"))
         return Routing(tuple(routes), ())
-    admins = Route(ADMINS, ADMIN_LOCALE, (), "admins get every incident")
+    paged = alerts.admins.mentions if incident.severity == "page" else ()
+    admins = Route(ADMINS, ADMIN_LOCALE, paged, "admins get every incident")
     held, club_route = _club_route(incident, alerts, now)
     return Routing((admins, club_route) if club_route else (admins,), held)
 

@@ -283,7 +283,7 @@ class Delivery:
 
     def _mentionable(self, channel: str) -> frozenset[str]:
         if channel == ADMINS:
-            return frozenset(self._alerts.admins.users)
+            return frozenset(self._alerts.admins.mentions)
         return frozenset(self._alerts.club(channel).captains)
 
     def _give_up(
