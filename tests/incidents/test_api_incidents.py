@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, HTTPException, Request
@@ -13,6 +14,7 @@ from vigie.api import incidents as api
 from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
 from vigie.store import Store
+from vigie.web.auth import Principal
 
 NOW = T0 + timedelta(minutes=1)
 SHOP, CART = target("alpha", "shop"), target("beta", "cart")
@@ -66,7 +68,23 @@ def test_detail_with_events_and_ack(client: TestClient) -> None:
         == shop["id"]
     )
     assert client.post("/api/v1/incidents/INC-NOPE/ack", json={"author": "m"}).status_code == 404
-    assert client.post(f"/api/v1/incidents/{shop['id']}/ack", json={}).status_code == 422
+    no_author = client.post(f"/api/v1/incidents/{cart_id(client)}/ack")
+    assert no_author.status_code == 422 and "token with a label" in no_author.json()["detail"]
+
+
+def cart_id(client: TestClient) -> str:
+    return str(client.get("/api/v1/incidents", params={"app": "cart"}).json()["incidents"][0]["id"])
+
+
+def test_ack_without_a_body_takes_the_tokens_label(client: TestClient) -> None:
+    @client.app.middleware("http")  # type: ignore[attr-defined]
+    async def signed_in(request: Request, call_next: Any) -> Any:
+        request.state.principal = Principal("captain", "beta", "Zoé (capitaine)")
+        return await call_next(request)
+
+    acked = client.post(f"/api/v1/incidents/{cart_id(client)}/ack")
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["acknowledged_by"] == "Zoé (capitaine)"
 
 
 def test_ack_of_a_resolved_incident_is_a_conflict(

@@ -230,3 +230,20 @@ def test_platform_notice_counts_apps_and_clubs_not_the_platform_line() -> None:
     assert fields["Links"] == f"[Incident page (acknowledge, silence)]({platform.incident_url})"
     assert first["footer"]["text"] == f"Vigie · Cedille platform · {platform.incident_id}"
     assert "]()" not in _text(body) and violations(body) == []
+
+
+def test_an_ack_edits_the_message_in_the_clubs_language_and_time_zone() -> None:
+    at = T0.replace(hour=7, minute=14)  # 02:14 in Montréal (UTC-5 in November)
+    acked = line(0, state="acknowledged", acknowledged_by="Zoé", acknowledged_at=at)
+    for locale, expected in (
+        ("fr", "Pris en charge par Zoé à 02:14"),
+        ("en", "Taken by Zoé at 02:14"),
+    ):
+        original = notice(locale=locale)
+        edit = render.render_edit(original, [notice(kind="ack", lines=[acked])], club_names=NAMES)
+        assert expected in edit["content"]
+        state = {f["name"]: f["value"] for f in edit["embeds"][0]["fields"]}
+        assert expected.replace("Pris", "pris").replace("Taken", "taken") in " ".join(
+            state.values()
+        )
+        assert edit["allowed_mentions"]["users"] == []

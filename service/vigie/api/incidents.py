@@ -3,8 +3,9 @@
 * ``GET /api/v1/incidents`` (``club``, ``app``, ``state`` = open|acknowledged|resolved,
   ``since``): incidents with any change since ``since`` (default: 30 days), newest first;
 * ``GET /api/v1/incidents/{id}``: one incident with every event (reason and cause);
-* ``POST /api/v1/incidents/{id}/ack`` ``{"author": …}``: acknowledge (stops reminders; the
-  announcing Discord messages are edited at the next cycle); 409 once resolved;
+* ``POST /api/v1/incidents/{id}/ack``, no body needed: acknowledge as the token's label (else
+  ``{"author": …}``); stops reminders and escalation; the announcing Discord messages are edited
+  at the next cycle ("Pris en charge par <author> à 02:14"); 409 once resolved;
 * ``POST /api/v1/silences`` ``{"club", "app", "slo", "starts_at", "ends_at" | "duration",
   "author", "comment"}``: matchers are exact, empty matches any; 201 with the silence;
 * ``GET /api/v1/silences`` (``all=true`` includes expired ones);
@@ -55,7 +56,21 @@ IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]
 
 class AckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    author: str = Field(min_length=1, max_length=200)
+    author: str | None = Field(
+        default=None, min_length=1, max_length=200, description="default: the token's label"
+    )
+
+
+def ack_author(request: Request, body: AckRequest | None) -> str:
+    """Who acknowledges: the signed-in token's label, else the body's ``author``."""
+    principal = getattr(request.state, "principal", None)
+    label = getattr(principal, "label", "") if principal is not None else ""
+    author = label or (body.author if body is not None else None)
+    if not author or not author.strip():
+        raise HTTPException(
+            422, 'who acknowledges? Use a token with a label, or send {"author": "…"}'
+        )
+    return author.strip()
 
 
 class SilenceRequest(BaseModel):
@@ -114,12 +129,12 @@ def get_incident(request: Request, service: IncidentsDep, incident_id: str) -> d
 
 @router.post("/incidents/{incident_id}/ack")
 def acknowledge(
-    request: Request, service: IncidentsDep, incident_id: str, body: AckRequest
+    request: Request, service: IncidentsDep, incident_id: str, body: AckRequest | None = None
 ) -> dict[str, Any]:
     try:
         incident, _ = service.get(incident_id)
         authorize(request, "incidents:ack", incident.club or None)
-        return service.acknowledge(incident_id, body.author).as_dict()
+        return service.acknowledge(incident_id, ack_author(request, body)).as_dict()
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except Conflict as exc:

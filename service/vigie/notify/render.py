@@ -152,6 +152,11 @@ def _headline(notice: Notice, t: Texts, club_names: Mapping[str, str]) -> str:
     if lines and all(x.state == "resolved" for x in lines):
         return t("resolved_all", club=club)
     if lines and all(x.state != "open" for x in lines):
+        takers = {(x.acknowledged_by, x.acknowledged_at) for x in lines if x.state != "resolved"}
+        if len(takers) == 1 and None not in (taker := takers.pop()):
+            who, at = taker
+            assert who is not None and at is not None  # for mypy: checked just above
+            return t("acked_by", who=md.escape(who), time=t.fmt.time(at), club=club)
         return t("acked_all", club=club)
     many = "many" if len(lines) > 1 else "one"
     kind = "update" if notice.kind == "update" else "open"
