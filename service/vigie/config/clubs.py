@@ -22,6 +22,7 @@ from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.i18n import Locale as Locale  # re-exported: the one locale type
 
 Severity = Literal["page", "ticket"]
+EscalationTarget = Literal["admins", "captains"]
 
 
 def known_zone(value: str) -> str:
@@ -66,6 +67,8 @@ class ClubPolicy(StrictModel):
     repeat_interval: Duration | None = None
     captain_severities: list[Severity] | None = None
     mention_captains_on: list[Severity] | None = None
+    escalate_after: Duration | None = None
+    escalate_to: list[EscalationTarget] | None = None
 
 
 class Policy(StrictModel):
@@ -112,6 +115,14 @@ class Policy(StrictModel):
     no_data_after: Duration = Field(
         default=timedelta(minutes=10),
         description="an app silent this long reports no_data (state frozen, admins told)",
+    )
+    escalate_after: Duration = Field(
+        default=timedelta(minutes=15),
+        description="a page unacknowledged this long is escalated, once per opening",
+    )
+    escalate_to: list[EscalationTarget] = Field(
+        default_factory=lambda: list[EscalationTarget](["admins", "captains"]),
+        description="who an escalation tells: admins (mentioned), captains (reminded); [] never",
     )
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ from typing import Any
 from vigie.config import Config
 from vigie.config.clubs import Policy
 from vigie.i18n import DEFAULT_TIMEZONE
+from vigie.incidents.escalation import escalations
 from vigie.incidents.grouping import Member, Planned, Timing, Told, plan
 from vigie.incidents.inhibit import PlatformCondition, inhibited_by, platform_condition
 from vigie.incidents.lines import Links, to_notice
@@ -204,4 +205,5 @@ def plan_notices(
         timing = Timing(p.group_wait, p.group_interval, p.repeat_interval)
         told = [t for t in log if t.channel == channel]
         planned += plan(channel, members[channel], told, timing, now)
+    planned += escalations(incidents, log, alerts, routes, now)
     return planned, routes, held

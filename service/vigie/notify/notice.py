@@ -100,8 +100,7 @@ class Notice:
     edit_of: str | None = None  # key of the earlier notice whose message is PATCHed (ack/resolve)
     extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # extra keys read by the renderer: "url" (report_ready), "channel" (webhook_dead),
-    # "apps_total" (platform: apps evaluated), "delay" (escalation: seconds unacknowledged),
-    # "digest" (digest: JSON).
+    # "apps_total" (platform: apps evaluated), "digest" (digest: JSON).
     timezone: str = DEFAULT_TIMEZONE  # the reader's (the club's): times are shown in it
 
     def __post_init__(self) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from vigie.notify import markdown as md
@@ -142,11 +141,11 @@ def _headline(notice: Notice, t: Texts, club_names: Mapping[str, str]) -> str:
         count = len({x.app for x in lines if x.app})
         return t("platform_captain", club=t.fmt.of(club), count=count)
     if notice.kind in ("escalation", "reminder"):
-        delay = notice.extra.get("delay", "")
+        oldest = min((x.since for x in lines), default=notice.created_at)
         return t(
             notice.kind,
             what=md.truncate(", ".join(name(x, t) for x in lines), _WHAT_MAX),
-            delay=t.duration(timedelta(seconds=int(delay))) if delay.isdigit() else t("none"),
+            delay=t.duration(notice.created_at - oldest),
             club=club,
         )
     if lines and all(x.state == "resolved" for x in lines):
