@@ -28,6 +28,7 @@ from vigie.ingest.pipeline import Ingest
 from vigie.ingest.writer import WriteQueue
 from vigie.notify.discord import WebhookClient
 from vigie.notify.dispatcher import Delivery
+from vigie.notify.weekly import WeeklyDigests
 from vigie.reports.service import ReportService
 from vigie.settings import Settings
 from vigie.slo.catalog import targets_from_files
@@ -51,12 +52,15 @@ class Runtime:
     reports: ReportService
     gate: GateService
     scheduler: BackgroundScheduler | None = None
+    digests: WeeklyDigests | None = None  # Monday mornings, after an evaluation
 
     def after_evaluation(self, evaluation: Evaluation) -> None:
         """What each scheduled evaluation feeds: incidents, then drafts of resolved ones."""
         self.reports.after_cycle(self.incidents.after_evaluation(evaluation))
         # notices a replay (`vigie evaluate`) left pending in the outbox go out too
         self.delivery.run_pending()
+        if self.digests is not None:
+            self.digests.after_evaluation()
 
     def stop(self) -> None:
         if self.scheduler is not None:
@@ -117,6 +121,7 @@ def start(
         incidents=incidents,
         reports=ReportService(incidents),
         gate=GateService(evaluator, incidents, clock),
+        digests=WeeklyDigests(store, config, incidents.links, clock, delivery),
     )
     if schedule:
         runtime.scheduler = start_scheduler(

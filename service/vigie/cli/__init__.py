@@ -41,6 +41,7 @@ def _register() -> None:
         dashboards,
         db,
         demo,
+        digest,
         evaluate,
         gate,
         grafana,
@@ -58,6 +59,7 @@ def _register() -> None:
     app.add_typer(config.schema_app, name="schema")
     app.command("evaluate")(evaluate.evaluate_command)
     app.command("demo")(demo.demo)
+    app.command("digest")(digest.digest)
     app.add_typer(silence.app, name="silence")
     app.add_typer(dashboards.app, name="dashboards")
     app.add_typer(grafana.app, name="grafana")

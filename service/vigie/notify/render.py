@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from vigie.notify import markdown as md
+from vigie.notify.digest import from_json, render_digest
 from vigie.notify.embeds import incident_embeds, name, url
 from vigie.notify.notice import ADMINS, Notice
 from vigie.notify.texts import Texts
@@ -70,6 +71,8 @@ def render_message(
             url=url(notice.extra.get("url", "")),
         )
         return _payload(text, [], ())
+    if notice.kind == "digest":
+        return render_digest(from_json(notice.extra.get("digest", "")), t)
     headline = _headline(notice, t, club_names)
     embeds = incident_embeds(notice.lines, t, club_names, admin=notice.channel == ADMINS)
     return _payload(headline, embeds, mentions)
