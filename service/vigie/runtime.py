@@ -121,9 +121,9 @@ def start(
         incidents=incidents,
         reports=ReportService(incidents),
         gate=GateService(evaluator, incidents, clock),
-        digests=WeeklyDigests(store, config, incidents.links, clock, delivery),
     )
-    if schedule:
+    if schedule:  # scheduled work: evaluations, and the Monday digests after them
+        runtime.digests = WeeklyDigests(store, config, incidents.links, clock, delivery)
         runtime.scheduler = start_scheduler(
             runtime.evaluator,
             interval_s=settings.evaluation_interval_s,
