@@ -220,7 +220,7 @@ def test_platform_notice_counts_apps_and_clubs_not_the_platform_line() -> None:
     )
     body = _message(n)
     assert body["content"] == (
-        "🌩️ Platform incident: apps in trouble: 12, clubs affected: 2. "
+        "🌩️ Platform incident — apps in trouble: 12, clubs affected: 2. "
         "Apps alerting at once: 12 of 60."
     )
     first = body["embeds"][0]

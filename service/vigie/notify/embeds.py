@@ -101,6 +101,8 @@ def what_broke(line: IncidentLine, t: Texts, summary_max: int = _SUMMARY_MAX) ->
     """The plain-words sentences of the description, one per line."""
     if line.severity == "no_data":
         out = [t("telemetry_stopped")]
+    elif line.state == "resolved":
+        out = []  # "failing right now" would no longer be true
     elif line.failing_now is not None:
         kind = line.sli if line.sli in ("latency", "custom") else "availability"
         if kind == "latency" and line.threshold_ms is None:
