@@ -92,6 +92,7 @@ def test_digests_go_out_once_on_monday_morning_club_time(db: Store) -> None:
     assert WeeklyDigests(db, config(), LINKS, lambda: now[0], sink).after_evaluation() == []
 
 
+# The same configuration as the report CLI test (tests/reports/test_report_cli.py).
 CLUBS = """\
 admins:
   webhook: {env: VIGIE_TEST_ADMIN}

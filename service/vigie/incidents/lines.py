@@ -23,6 +23,7 @@ from vigie.incidents.grouping import Planned
 from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Incident
 from vigie.incidents.routing import Route
 from vigie.notify.clues import Clue
+from vigie.notify.embeds import window_seconds
 from vigie.notify.notice import ADMINS, IncidentLine, Notice
 
 _SUMMARY_MAX = 300
@@ -49,12 +50,6 @@ class Links:
         return f"{base}?from={int(start.timestamp() * 1000)}&to={until}"
 
 
-def _window_seconds(window: str) -> float:
-    units = {"m": 60, "h": 3600, "d": 86400}
-    number = window[:-1]
-    return float(number) * units[window[-1]] if number.isdigit() and window[-1:] in units else 1e12
-
-
 def failing_now(cause: Mapping[str, Any]) -> float | None:
     """The share of bad events over the shortest alert window: its burn rate times the error
     budget (burn = bad share / (1 - objective)); None when the cause has no burn rates."""
@@ -64,7 +59,7 @@ def failing_now(cause: Mapping[str, Any]) -> float | None:
     objective = cause.get("objective")
     if not burns or objective is None:
         return None
-    shortest = min(burns, key=_window_seconds)
+    shortest = min(burns, key=window_seconds)
     return max(0.0, min(1.0, burns[shortest] * (100.0 - float(objective)) / 100.0))
 
 

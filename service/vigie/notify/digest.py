@@ -15,6 +15,7 @@ from typing import Any
 
 from vigie.notify import markdown as md
 from vigie.notify.embeds import url
+from vigie.notify.notice import plain
 from vigie.notify.texts import Texts
 
 Payload = dict[str, Any]
@@ -62,15 +63,6 @@ class Digest:
 
 
 def to_json(digest: Digest) -> str:
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
-
     return json.dumps(plain(asdict(digest)), ensure_ascii=False, sort_keys=True)
 
 

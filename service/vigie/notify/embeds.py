@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from vigie.config.fields import parse_duration
 from vigie.i18n import Formatter
 from vigie.notify import markdown as md
 from vigie.notify.notice import IncidentLine
@@ -146,15 +147,17 @@ def technical(line: IncidentLine, fmt: Formatter, t: Texts) -> str | None:
         return None
     pairs = ", ".join(
         t("burn_pair", burn=fmt.number(burn), window=fmt.window(md.escape(window)))
-        for window, burn in sorted(rates, key=lambda wb: _seconds(wb[0]))
+        for window, burn in sorted(rates, key=lambda wb: window_seconds(wb[0]))
     )
     return t("technical", burns=pairs)
 
 
-def _seconds(window: str) -> int:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    number, unit = window[:-1], window[-1:]
-    return int(number) * units[unit] if number.isdigit() and unit in units else 10**9
+def window_seconds(window: str) -> float:
+    """An alert window's length (``"5m"`` → 300), to order windows; unknown forms last."""
+    try:
+        return parse_duration(window).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 def _embed(

@@ -120,13 +120,14 @@ class Notice:
         object.__setattr__(self, "mention_user_ids", tuple(self.mention_user_ids))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """``value`` with datetimes as ISO texts and tuples as lists: ready for ``json.dumps``."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
@@ -135,7 +136,7 @@ def notice_to_json(notice: Notice) -> str:
     data = {name: getattr(notice, name) for name in Notice.__dataclass_fields__}
     data["lines"] = [asdict(line) for line in notice.lines]
     data["extra"] = dict(notice.extra)
-    return json.dumps(_plain(data), ensure_ascii=False, sort_keys=True)
+    return json.dumps(plain(data), ensure_ascii=False, sort_keys=True)
 
 
 def _line_from(data: Mapping[str, Any]) -> IncidentLine:
