@@ -45,14 +45,18 @@ def test_check_passes_on_the_sample_config(sample: Path) -> None:
 
 def test_check_prints_every_problem_and_fails(sample: Path) -> None:
     clubs = sample / "alerts/clubs.yaml"
-    clubs.write_text(clubs.read_text().replace("{env: VIGIE_DISCORD_SONIA}", URL))
+    text = clubs.read_text()
+    at = next(n for n, row in enumerate(text.splitlines(), 1) if "VIGIE_DISCORD_SONIA" in row)
+    clubs.write_text(text.replace("{env: VIGIE_DISCORD_SONIA}", URL))
     site = sample / "slo/algoets/site-web.yaml"
     site.write_text(site.read_text().replace("window: 30d", "window: 15d"))
     result = CliRunner().invoke(make_app(sample), ["check"])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("alerts/clubs.yaml:43: clubs[2].webhook: expected {env: VARIABLE}")
+    assert lines[0].startswith(
+        f"alerts/clubs.yaml:{at}: clubs[2].webhook: expected {{env: VARIABLE}}"
+    )
     assert lines[1].startswith("slo/algoets/site-web.yaml:10: slos[0].window: input should be")
     assert "2 problem(s)" in result.stderr
     assert "sekrit" not in result.output
