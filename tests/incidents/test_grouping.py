@@ -26,6 +26,9 @@ CLUBS = list(CAPTAINS)
 FORTY = [target(CLUBS[i % 3], f"app{i:02d}") for i in range(40)]
 
 
+NO_ESCALATION: dict[str, object] = {"escalate_to": []}  # tests/incidents/test_escalation.py
+
+
 def told(planned: list[Planned], at: datetime) -> list[Told]:
     return [
         Told(
@@ -55,7 +58,7 @@ def test_forty_apps_failing_at_once_make_one_message_per_channel() -> None:
     ]
     by_channel = {p.channel: p for p in planned}
     assert len(by_channel[ADMINS].incidents) == 40
-    assert by_channel[ADMINS].mentions == ()
+    assert by_channel[ADMINS].mentions == (ADMIN_USER,)  # every page mentions the admins
     for club in CLUBS:
         mine = by_channel[club]
         assert {i.club for i in mine.incidents} == {club}  # captain of A never gets B's
@@ -78,7 +81,7 @@ def test_forty_apps_paging_is_one_platform_incident() -> None:
     assert all(p.mentions == () for p in planned if p.channel != ADMINS)
     # The captains' notice is said once: nothing more while the platform incident lasts.
     log = told(planned, T0 + timedelta(seconds=30))
-    later = plan_at(incidents, log, T0 + timedelta(hours=5))
+    later = plan_at(incidents, log, T0 + timedelta(hours=5), escalate_to=[])
     assert [(p.channel, p.kind) for p in later] == [(ADMINS, "update")]  # the admins' reminder
     assert [i.is_platform for i in later[0].incidents] == [True]
 
@@ -146,8 +149,8 @@ def test_repeat_interval_reminds_unacknowledged_open_incidents() -> None:
     _, incidents = replay([(T0, {shop: "page"})])
     first = plan_at(incidents, [], T0 + timedelta(seconds=30))
     log = told(first, T0 + timedelta(seconds=30))
-    assert plan_at(incidents, log, T0 + timedelta(hours=4)) == []
-    reminders = plan_at(incidents, log, T0 + timedelta(hours=4, seconds=30))
+    assert plan_at(incidents, log, T0 + timedelta(hours=4), **NO_ESCALATION) == []
+    reminders = plan_at(incidents, log, T0 + timedelta(hours=4, seconds=30), **NO_ESCALATION)
     assert sorted((p.channel, p.kind) for p in reminders) == [
         ("admins", "update"),
         ("beta", "update"),
@@ -155,13 +158,15 @@ def test_repeat_interval_reminds_unacknowledged_open_incidents() -> None:
     assert all(p.mentions == () for p in reminders)  # reminders never ping
     # keys differ from the first reminder's next time (told count is part of the key)
     log += told(reminders, T0 + timedelta(hours=4, seconds=30))
-    again = plan_at(incidents, log, T0 + timedelta(hours=8, seconds=60))
+    again = plan_at(incidents, log, T0 + timedelta(hours=8, seconds=60), **NO_ESCALATION)
     assert {p.key for p in again}.isdisjoint({p.key for p in reminders})
     # a longer repeat_interval, and an acknowledgement, stop the reminder
-    slow = plan_at(incidents, told(first, T0), T0 + timedelta(hours=5), repeat_interval="12h")
+    slow = plan_at(
+        incidents, told(first, T0), T0 + timedelta(hours=5), repeat_interval="12h", **NO_ESCALATION
+    )
     assert slow == []
     acked = {i.id: replace(i, acknowledged_by="marie") for i in incidents.values()}
-    assert plan_at(acked, told(first, T0), T0 + timedelta(hours=5)) == []
+    assert plan_at(acked, told(first, T0), T0 + timedelta(hours=5), **NO_ESCALATION) == []
 
 
 def test_keys_are_deterministic_per_channel_and_content() -> None:
@@ -177,7 +182,8 @@ def test_tickets_wait_for_the_end_of_quiet_hours_pages_do_not() -> None:
     quiet = {"quiet_hours": {"start": "23:00", "end": "08:00", "timezone": "America/Montreal"}}
     night = datetime.fromisoformat("2026-11-20T07:00:00+00:00")  # 02:00 in Montréal
     morning = datetime.fromisoformat("2026-11-20T13:00:00+00:00")  # 08:00 in Montréal
-    cfg = config(alerts({"repeat_interval": "12h"}, alpha=quiet))  # no reminder overnight
+    # no reminder, no escalation overnight: only what quiet hours do
+    cfg = config(alerts({"repeat_interval": "12h", "escalate_to": []}, alpha=quiet))
     ticket, page = target("alpha", "shop"), target("alpha", "cart")
     _, incidents = replay([(night, {ticket: "ticket", page: "page"})])
     planned, _, held = plan_notices(cfg, list(incidents.values()), [], night + timedelta(minutes=1))
