@@ -38,6 +38,23 @@ def test_policy_defaults() -> None:
     assert policy.quiet_hours is None
 
 
+def test_escalation_defaults_overrides_and_admin_roles() -> None:
+    config = alerts(club_policy={"escalate_after": "30m", "escalate_to": []})
+    assert config.policy.escalate_after == timedelta(minutes=15)
+    assert config.policy.escalate_to == ["admins", "captains"]
+    mine = config.policy_for("algoets")
+    assert (mine.escalate_after, mine.escalate_to) == (timedelta(minutes=30), [])
+    assert config.club("algoets").timezone == "America/Montreal"
+    admins = AlertsConfig.model_validate(
+        {
+            "admins": {"webhook": {"env": "V"}, "users": ["300000000000000001"],
+                       "roles": ["500000000000000001"]},
+            "clubs": [{"id": "a", "name": "A", "webhook": {"env": "W"}}],
+        }
+    ).admins  # fmt: skip
+    assert admins.mentions == ("300000000000000001", "&500000000000000001")
+
+
 def test_club_defaults() -> None:
     club = alerts().club("algoets")
     assert (club.locale, club.captains, club.grafana_logins, club.quiet_hours) == (
@@ -84,6 +101,8 @@ def test_mentions_must_be_sent_to_captains() -> None:
         {"quiet_hours": {"start": "23:00", "end": "08:00", "timezone": "Mars/Olympus"}},
         {"club_policy": {"group_wait": "soon"}},
         {"club_policy": {"resolve_after_evaluations": 3}},  # a global-only knob
+        {"timezone": "Mars/Olympus"},
+        {"club_policy": {"escalate_to": ["everyone"]}},
     ],
 )
 def test_invalid_clubs_are_refused(change: dict[str, Any]) -> None:

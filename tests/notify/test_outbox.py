@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from tests.notify.builders import T0, line, notice
@@ -7,6 +8,7 @@ from tests.notify.conftest import Clock
 
 from vigie.notify.notice import notice_from_json, notice_to_json
 from vigie.notify.outbox import Outbox
+from vigie.notify.render import render_message
 from vigie.store import Store
 
 
@@ -17,6 +19,28 @@ def test_notice_json_round_trip() -> None:
         edit_of="k0",
     )
     assert notice_from_json(notice_to_json(n)) == n
+
+
+def test_a_notice_recorded_before_the_new_fields_still_loads_and_renders() -> None:
+    """Outbox rows written by the previous version (no clues, time zone or role mentions, a
+    platform ``reason``) are still sent after an upgrade."""
+    data = json.loads(notice_to_json(notice(extra={"reason": "5 of 5 apps page at once"})))
+    for name in ("timezone",):
+        del data[name]
+    for entry in data["lines"]:
+        for name in (
+            "acknowledged_at",
+            "sli",
+            "threshold_ms",
+            "failing_now",
+            "burn_rates",
+            "routes",
+        ):
+            del entry[name]
+    old = notice_from_json(json.dumps(data))
+    assert old.timezone == "America/Montreal" and old.lines[0].routes == ()
+    body = render_message(old, club_names={})
+    assert "of 5 apps" not in str(body)  # the engine's reason is never shown
 
 
 def test_record_is_idempotent_per_key(outbox_store: Store, clock: Clock) -> None:
