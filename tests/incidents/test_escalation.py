@@ -63,3 +63,18 @@ def test_an_acknowledged_page_or_a_disabled_policy_never_escalates(
     for minute in range(1, 20):
         kinds = run(svc if minute < 10 else other, minute, {SHOP: "page", CART: "page"})
         assert not {"escalation", "reminder"} & {k for _, k in kinds}, minute
+
+
+def test_a_platform_incident_escalates_alone_to_the_admins(
+    db: Store, delivery: RecordingDelivery
+) -> None:
+    svc = IncidentService(db, config(), LINKS, delivery=delivery)
+    apps = [target(club, f"app{i}") for i in range(4) for club in ("alpha", "beta", "gamma")]
+    for minute in range(16):
+        run(svc, minute, {t: "page" for t in apps})
+    # One escalation, to the admins, for the platform incident (the apps it covers are listed
+    # under it); no reminder to captains who were told the admins are on it.
+    (escalation,) = [n for n in delivery.notices if n.kind in ("escalation", "reminder")]
+    assert escalation.channel == ADMINS
+    platform, *covered = escalation.lines
+    assert platform.slo == "(platform)" and len(covered) == 12

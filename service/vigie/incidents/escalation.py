@@ -5,7 +5,8 @@ A page still open and unacknowledged ``policy.escalate_after`` (default 15 minut
 mentions the admins, and a ``reminder`` to the club's channel that mentions its captains (when
 ``policy.escalate_to`` names them and the club's channel got the page; ``[]``: no escalation).
 Only pages escalate, so quiet hours (which hold tickets) never delay an escalation. Silenced
-incidents never escalate.
+incidents never escalate, nor do the apps an open platform incident covers: the platform
+incident escalates to the admins instead (its captains were told the admins are on it).
 
 Keys derive from the channel and the incidents' openings, and the notification log records
 escalations, so a crash or a second cycle never escalates the same opening twice.
@@ -18,6 +19,7 @@ from datetime import datetime
 
 from vigie.config.clubs import AlertsConfig, Policy
 from vigie.incidents.grouping import Planned, Told, notice_key
+from vigie.incidents.inhibit import inhibited_by
 from vigie.incidents.model import Incident
 from vigie.incidents.routing import Route
 from vigie.notify.notice import ADMINS, Kind
@@ -52,7 +54,11 @@ def escalations(
     now: datetime,
 ) -> list[Planned]:
     """The escalation notices due at ``now``: one for the admins, one per club reminded."""
-    late = sorted((i for i in incidents if due(i, alerts, log, now)), key=lambda i: i.id)
+    platform = next((i for i in incidents if i.is_platform and i.is_open), None)
+    late = sorted(
+        (i for i in incidents if due(i, alerts, log, now) and not inhibited_by(i, platform)),
+        key=lambda i: i.id,
+    )
     out: list[Planned] = []
     targets: dict[tuple[str, Kind], list[Incident]] = {}
     for inc in late:
