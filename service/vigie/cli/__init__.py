@@ -41,6 +41,7 @@ def _register() -> None:
         dashboards,
         db,
         demo,
+        deploy,
         evaluate,
         gate,
         grafana,
@@ -60,6 +61,7 @@ def _register() -> None:
     app.command("demo")(demo.demo)
     app.add_typer(silence.app, name="silence")
     app.add_typer(dashboards.app, name="dashboards")
+    app.add_typer(deploy.app, name="deploy")
     app.add_typer(grafana.app, name="grafana")
     app.command("report")(report.report)
     app.add_typer(token.app, name="token")
