@@ -4,6 +4,7 @@ git, network policies that select real pods, the single Vigie replica)."""
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -226,3 +227,47 @@ def test_the_ingress_publishes_pages_and_api_only(objects: list[Obj]) -> None:
     assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
     assert ingress["spec"]["ingressClassName"] == "contour"
     assert ingress["spec"]["tls"][0]["hosts"] == [ingress["spec"]["rules"][0]["host"]]
+
+
+def _broken(objects: list[Obj], kind: str, name: str) -> tuple[list[Obj], Obj]:
+    copied: list[Obj] = copy.deepcopy(objects)
+    target = next(o for o in copied if name_of(o) == f"{kind}/{name}")
+    return copied, target
+
+
+def test_the_policies_reject_what_they_must(rendered: dict[str, list[Obj]]) -> None:
+    """Each policy above, on one broken copy of the production objects, fails."""
+    prod = rendered["prod"]
+    objects, clickhouse = _broken(prod, "StatefulSet", "clickhouse")
+    del clickhouse["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"]
+    with pytest.raises(AssertionError, match="memory limits"):
+        test_every_container_has_requests_and_limits(objects)
+
+    objects, gateway = _broken(prod, collectors.KIND, collectors.GATEWAY)
+    gateway["spec"]["securityContext"]["readOnlyRootFilesystem"] = False
+    with pytest.raises(AssertionError, match="vigie-gateway"):
+        test_every_container_is_locked_down(objects)
+
+    objects, vigie = _broken(prod, "Deployment", "vigie")
+    vigie["spec"]["template"]["spec"]["initContainers"][0]["image"] = "vigie:latest"
+    with pytest.raises(AssertionError, match="not pinned"):
+        test_images_are_pinned(objects)
+
+    objects = [*copy.deepcopy(prod), {"apiVersion": "v1", "kind": "Secret",
+                                      "metadata": {"name": "leak"}, "data": {"k": "dg=="}}]
+    with pytest.raises(AssertionError, match="Secret/leak"):
+        test_no_secret_values_in_git(objects)
+
+    objects, policy = _broken(prod, "NetworkPolicy", "vigie-gateway")
+    policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"] = {
+        "app.kubernetes.io/name": "vigie-agent"}  # the resource's name, not its pods' label
+    with pytest.raises(AssertionError, match="matches no pod"):
+        test_every_network_policy_selects_rendered_pods(objects)
+
+
+def test_staging_agent_says_staging(rendered: dict[str, list[Obj]]) -> None:
+    for env, wanted in (("prod", "production"), ("staging", "staging")):
+        agent = next(o for o in rendered[env]
+                     if name_of(o) == f"{collectors.KIND}/{collectors.AGENT}")
+        values = {e["name"]: e.get("value") for e in agent["spec"]["env"]}
+        assert values["DEPLOYMENT_ENVIRONMENT"] == wanted
