@@ -67,7 +67,7 @@ def operator_pods(obj: Obj) -> dict[str, str] | None:
     """Labels of the pods the OpenTelemetry operator makes for a collector resource."""
     if obj["kind"] != collectors.KIND:
         return None
-    return {**obj["metadata"].get("labels", {}), **collectors.pod_labels(obj["metadata"]["name"])}
+    return collectors.pod_labels(obj["metadata"]["name"], obj["metadata"].get("labels", {}))
 
 
 def containers(pod: Obj) -> list[Obj]:

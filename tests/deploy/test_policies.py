@@ -271,3 +271,13 @@ def test_staging_agent_says_staging(rendered: dict[str, list[Obj]]) -> None:
                      if name_of(o) == f"{collectors.KIND}/{collectors.AGENT}")
         values = {e["name"]: e.get("value") for e in agent["spec"]["env"]}
         assert values["DEPLOYMENT_ENVIRONMENT"] == wanted
+
+
+def test_the_operator_adds_no_network_policy_of_its_own(objects: list[Obj]) -> None:
+    """Policies add up: an operator-made one would open the receivers to every pod."""
+    for obj in objects:
+        if obj["kind"] == collectors.KIND:
+            assert obj["spec"]["networkPolicy"] == {"enabled": False}, name_of(obj)
+            labels = operator_pods(obj)
+            assert labels is not None
+            assert labels["app.kubernetes.io/name"] == f"{obj['metadata']['name']}-collector"

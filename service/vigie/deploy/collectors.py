@@ -5,9 +5,11 @@ config files stay the one source of truth (CI validates them with the built coll
 module only wraps them with what Kubernetes adds: the image (the one docker-compose.yml runs),
 the environment the configs read (``${env:…}``), ports, volumes, resources, security context.
 
-Names: the operator calls a collector's Service ``<name>-collector`` and labels its pods
-``app.kubernetes.io/name: <name>-collector``, ``app.kubernetes.io/component:
-opentelemetry-collector``; the NetworkPolicies select those labels.
+Names: the operator calls a collector's Service, Deployment and DaemonSet ``<name>-collector`` and
+labels its pods ``app.kubernetes.io/name: <name>-collector`` (:func:`pod_labels`); the
+NetworkPolicies select that label. The operator's own NetworkPolicies are off
+(``networkPolicy.enabled: false``): they would open the receivers' ports to every pod, and
+policies only add up.
 
 Sizes: the gateway's ``memory_limiter`` refuses data at 80 % of the container limit (spike 25 %),
 so the limits below are the collectors' memory ceiling, not a guess of their use; requests are
@@ -41,12 +43,19 @@ def service_name(collector: str) -> str:
     return f"{collector}-collector"
 
 
-def pod_labels(collector: str) -> dict[str, str]:
-    """Labels the operator puts on a collector's pods (what NetworkPolicies can select)."""
-    return {
+def pod_labels(collector: str, labels: dict[str, str]) -> dict[str, str]:
+    """Labels the operator puts on a collector's pods (what NetworkPolicies can select): the
+    resource's own labels, overwritten by its selector labels, and ``app.kubernetes.io/name:
+    <name>-collector`` unless the resource sets that label (operator v0.158,
+    internal/manifests/manifestutils/labels.go)."""
+    result = {
+        **labels,
+        "app.kubernetes.io/managed-by": "opentelemetry-operator",
+        "app.kubernetes.io/part-of": "opentelemetry",
         "app.kubernetes.io/component": "opentelemetry-collector",
-        "app.kubernetes.io/name": service_name(collector),
     }
+    result.setdefault("app.kubernetes.io/name", service_name(collector))
+    return result
 
 
 def _strings(node: Any) -> Iterator[str]:
@@ -127,6 +136,7 @@ def agent(config: dict[str, Any], image: str) -> dict[str, Any]:
             "resources": _resources(("100m", "500m"), ("128Mi", "256Mi")),
             "tolerations": [{"operator": "Exists", "effect": "NoSchedule"}],
             **_security(),
+            "networkPolicy": {"enabled": False},
             "config": config,
         },
     }
@@ -158,6 +168,7 @@ def gateway(config: dict[str, Any], image: str) -> dict[str, Any]:
             "volumeMounts": [{"name": "queue", "mountPath": QUEUE_DIR}],
             "resources": _resources(("250m", "1"), ("512Mi", "1Gi")),
             **_security(),
+            "networkPolicy": {"enabled": False},
             "config": config,
         },
     }
