@@ -35,15 +35,19 @@ def clickhouse_server() -> Iterator[str]:
     yield from server_dsn(os.environ.get(SERVER_ENV, ""))
 
 
+@pytest.fixture(scope="session")
+def store_dsn(request: pytest.FixtureRequest, chdb_dir: Path) -> str:
+    """Where the store-facing tests write: the embedded engine, or the server named above."""
+    if os.environ.get(SERVER_ENV):
+        dsn: str = request.getfixturevalue("clickhouse_server")
+        return dsn
+    return f"chdb://{chdb_dir}"
+
+
 @pytest.fixture()
-def settings(
-    request: pytest.FixtureRequest, chdb_dir: Path, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Settings:
+def settings(store_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     name = f"t{os.getpid()}_{next(_counter)}"
-    dsn = (request.getfixturevalue("clickhouse_server") if os.environ.get(SERVER_ENV)
-           else f"chdb://{chdb_dir}")
-    monkeypatch.setenv("VIGIE_CLICKHOUSE_DSN", dsn)
+    monkeypatch.setenv("VIGIE_CLICKHOUSE_DSN", store_dsn)
     monkeypatch.setenv("VIGIE_CLICKHOUSE_DATABASE", name)
     monkeypatch.setenv("VIGIE_CONFIG_DIR", str(tmp_path))
     return load_settings()
