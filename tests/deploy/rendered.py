@@ -32,9 +32,8 @@ def find_tool(name: str) -> Path | None:
     found = shutil.which(name)
     if found:
         return Path(found)
-    candidates = [os.environ.get("GOBIN"), os.environ.get("GOPATH") and
-                  os.path.join(os.environ["GOPATH"], "bin"), str(Path.home() / "go" / "bin")]
-    for directory in candidates:
+    gopath = os.environ.get("GOPATH", str(Path.home() / "go"))
+    for directory in (os.environ.get("GOBIN"), os.path.join(gopath, "bin")):
         if directory and (Path(directory) / name).is_file():
             return Path(directory) / name
     return None
