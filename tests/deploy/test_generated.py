@@ -4,6 +4,7 @@ repository's sources: one source of truth for the collectors, the config and the
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -107,3 +108,20 @@ def test_grafana_gets_every_dashboard_and_datasource_file() -> None:
     (sources,) = [m for m in shipped if grafana.DATASOURCE_LABEL in m["metadata"]["labels"]]
     on_disk = sorted(p.name for p in (REPO / "dashboards/provisioning/datasources").iterdir())
     assert sorted(sources["data"]) == on_disk
+
+
+def test_docs_name_every_variable_the_shipped_datasources_read() -> None:
+    """The platform's Grafana must have them in its environment: docs/deploy.md lists them,
+    a club's password by its pattern (CLICKHOUSE_PASSWORD_<CLUB>)."""
+    shipped = list(yaml.safe_load_all((REPO / build.GRAFANA_DIR / "dashboards.yaml").read_text()))
+    (sources,) = [m for m in shipped if grafana.DATASOURCE_LABEL in m["metadata"]["labels"]]
+    variables = {name for text in sources["data"].values()
+                 for name in re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", text)}
+    assert "CLICKHOUSE_PASSWORD" in variables
+    clubs = yaml.safe_load((REPO / "alerts/clubs.yaml").read_text())["clubs"]
+    suffixes = {club["id"].upper().replace("-", "_") for club in clubs}
+    guide = (REPO / "docs/deploy.md").read_text()
+    for name in variables:
+        head, _, suffix = name.rpartition("_")
+        documented = f"{head}_<CLUB>" if suffix in suffixes and head else name
+        assert f"`{documented}`" in guide, name

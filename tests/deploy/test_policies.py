@@ -149,7 +149,7 @@ def test_default_deny_covers_every_pod_both_ways(objects: list[Obj]) -> None:
     assert deny and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
 
 
-def test_clickhouse_is_reached_only_by_gateway_vigie_and_grafana(objects: list[Obj]) -> None:
+def test_clickhouse_is_reached_only_by_its_clients(objects: list[Obj]) -> None:
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"
                 and o["spec"]["podSelector"].get("matchLabels", {}).get(
                     "app.kubernetes.io/name") == "clickhouse"]
@@ -158,7 +158,7 @@ def test_clickhouse_is_reached_only_by_gateway_vigie_and_grafana(objects: list[O
         for policy in policies for rule in policy["spec"].get("ingress", [])
         for peer in rule["from"]
     }
-    assert sources == {"vigie-gateway-collector", "vigie", "grafana"}
+    assert sources == {"vigie-gateway-collector", "vigie", "vigie-club-access", "grafana"}
 
 
 def test_vigie_runs_once_with_probes(objects: list[Obj]) -> None:
@@ -213,7 +213,7 @@ def test_overlays_differ_where_they_must(rendered: dict[str, list[Obj]]) -> None
 def test_workload_kinds_are_known(objects: list[Obj]) -> None:
     """Guard for the helpers above: a new kind of workload must be taught to pod_specs."""
     kinds = {o["kind"] for o in objects}
-    assert kinds & set(WORKLOADS) == {"Deployment", "StatefulSet"}
+    assert kinds & set(WORKLOADS) == {"Deployment", "StatefulSet", "Job"}
 
 
 def test_the_ingress_publishes_pages_and_api_only(objects: list[Obj]) -> None:

@@ -31,13 +31,13 @@ def generator(files: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def volume_patch(files: Mapping[str, str], deployment: str) -> dict[str, Any]:
-    """Strategic-merge patch of the Deployment's ``config`` volume: each key at its path."""
+def volume_patch(files: Mapping[str, str], kind: str, name: str) -> dict[str, Any]:
+    """Strategic-merge patch of a workload's ``config`` volume: each key at its path."""
     items = [{"key": flat_key(rel), "path": rel} for rel in sorted(files)]
     return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": deployment},
+        "apiVersion": "batch/v1" if kind == "Job" else "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name},
         "spec": {"template": {"spec": {"volumes": [
             {"name": VOLUME, "configMap": {"name": CONFIG_MAP, "items": items}},
         ]}}},
