@@ -281,3 +281,21 @@ def test_the_operator_adds_no_network_policy_of_its_own(objects: list[Obj]) -> N
             labels = operator_pods(obj)
             assert labels is not None
             assert labels["app.kubernetes.io/name"] == f"{obj['metadata']['name']}-collector"
+
+
+# Receivers that only listen. Any other (httpcheck, kubeletstats, k8s_cluster, prometheus…)
+# reaches out, and the default deny blocks it: open its egress in network-policies.yaml, then
+# list it here with what it reaches.
+LISTENING_RECEIVERS = {"otlp"}
+REVIEWED_OUTBOUND_RECEIVERS: dict[str, str] = {}
+
+
+def test_a_receiver_that_reaches_out_has_its_egress_reviewed(objects: list[Obj]) -> None:
+    for obj in objects:
+        if obj["kind"] != collectors.KIND:
+            continue
+        kinds = {name.split("/")[0] for name in obj["spec"]["config"]["receivers"]}
+        unreviewed = kinds - LISTENING_RECEIVERS - set(REVIEWED_OUTBOUND_RECEIVERS)
+        assert not unreviewed, (
+            f"{name_of(obj)} runs {unreviewed}: allow its egress in deploy/base/"
+            "network-policies.yaml and list it in REVIEWED_OUTBOUND_RECEIVERS")

@@ -33,7 +33,7 @@ AGENT_SERVICE_ACCOUNT = "vigie-agent"
 GATEWAY_QUEUE_CLAIM = "vigie-gateway-queue"
 QUEUE_DIR = "/var/lib/otelcol/file_storage"
 CLICKHOUSE_SECRET = "vigie-clickhouse"
-"""Synced from Vault: one key per ClickHouse user (vigie, collectors, grafana)."""
+"""Synced from Vault: one key per ClickHouse user (vigie, collectors, grafana, access)."""
 COLLECTOR_SECRET = "vigie-collectors"
 """Synced from Vault: environment of both collectors (ingest tokens), one key per variable."""
 RUN_AS = 10001  # the contrib image's own user
