@@ -198,8 +198,10 @@ def test_overlays_differ_where_they_must(rendered: dict[str, list[Obj]]) -> None
     def vault_paths(env: str) -> set[str]:
         return {o["spec"]["path"] for o in rendered[env] if o["kind"] == "VaultStaticSecret"}
 
-    assert all(p.startswith("vigie/prod/") for p in vault_paths("prod"))
-    assert all(p.startswith("vigie/staging/") for p in vault_paths("staging"))
+    for env in rendered:
+        assert all(p.startswith(f"vigie/{env}/") for p in vault_paths(env))
+        (auth,) = [o for o in rendered[env] if o["kind"] == "VaultAuth"]
+        assert auth["spec"]["kubernetes"]["role"] == f"vigie-{env}"
     dashboards = {env: [o for o in rendered[env] if o["kind"] == "ConfigMap"
                         and o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
                   for env in rendered}
