@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from tests.deploy.rendered import REPO
+from tests.deploy.rendered import build as build_overlay
 from typer.testing import CliRunner
 
 from vigie.cli import app
@@ -125,3 +126,23 @@ def test_docs_name_every_variable_the_shipped_datasources_read() -> None:
         head, _, suffix = name.rpartition("_")
         documented = f"{head}_<CLUB>" if suffix in suffixes and head else name
         assert f"`{documented}`" in guide, name
+
+
+def test_a_changed_slo_file_renames_the_config_map_and_so_rolls_the_pod(
+    tmp_path: Path, kustomize: Path
+) -> None:
+    repo = _copy(tmp_path)
+
+    def config_map_of_vigie() -> str:
+        (deployment,) = [o for o in build_overlay(kustomize, repo / "deploy/prod")
+                         if o["kind"] == "Deployment" and o["metadata"]["name"] == "vigie"]
+        volumes = deployment["spec"]["template"]["spec"]["volumes"]
+        name: str = next(v for v in volumes if v["name"] == "config")["configMap"]["name"]
+        return name
+
+    before = config_map_of_vigie()
+    slo = repo / "slo/sonia/portail.yaml"
+    slo.write_text(slo.read_text() + "\n# a reviewed change\n")
+    build.write(repo)
+    after = config_map_of_vigie()
+    assert before != after and after.startswith("vigie-config-")
