@@ -19,6 +19,7 @@ from tests.deploy.rendered import (
 )
 
 from vigie.deploy import collectors
+from vigie.settings import Settings
 
 # A full release (at least major.minor.patch, e.g. 25.8.8.26, 3.11.14-slim-bookworm) or a
 # digest: `25.8` or `3.11-slim` move under the same name.
@@ -301,3 +302,16 @@ def test_a_receiver_that_reaches_out_has_its_egress_reviewed(objects: list[Obj])
         assert not unreviewed, (
             f"{name_of(obj)} runs {unreviewed}: allow its egress in deploy/base/"
             "network-policies.yaml and list it in REVIEWED_OUTBOUND_RECEIVERS")
+
+
+def test_vigie_containers_get_only_settings_vigie_knows(objects: list[Obj]) -> None:
+    """A misspelt VIGIE_* variable would be ignored silently (extra="ignore")."""
+    known = {f"VIGIE_{name.upper()}" for name in Settings.model_fields}
+    for obj in objects:
+        for pod, _ in pod_specs(obj):
+            for container in containers(pod):
+                if "/vigie:" not in container["image"]:
+                    continue
+                given = {e["name"] for e in container.get("env", [])
+                         if e["name"].startswith("VIGIE_")}
+                assert given and given <= known, f"{name_of(obj)}: {given - known}"
