@@ -54,8 +54,11 @@ def server_dsn(setting: str) -> Iterator[str]:
         pytest.skip(f"{SERVER_ENV}=docker but no Docker engine here; {HOW}")
     from testcontainers.core.container import DockerContainer
 
+    # As docker-compose.yml runs it: one user, allowed to manage access (row policy tests).
     container = (DockerContainer(pinned_image()).with_env("CLICKHOUSE_USER", _USER)
-                 .with_env("CLICKHOUSE_PASSWORD", _PASSWORD).with_exposed_ports(8123))
+                 .with_env("CLICKHOUSE_PASSWORD", _PASSWORD)
+                 .with_env("CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", "1")
+                 .with_exposed_ports(8123))
     with container:
         host, port = container.get_container_host_ip(), container.get_exposed_port(8123)
         _wait_ready(f"http://{host}:{port}/ping")
