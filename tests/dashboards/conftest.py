@@ -185,10 +185,10 @@ def _seed(seed: Seeded) -> None:
     ])
 
 
-def migrated_store(chdb_dir: Path, prefix: str) -> Store:
-    """A migrated database of its own in the session's engine (``<prefix><pid>``)."""
+def migrated_store(store_dsn: str, prefix: str) -> Store:
+    """A migrated database of its own in the session's store (``<prefix><pid>``)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VIGIE_CLICKHOUSE_DSN", f"chdb://{chdb_dir}")
+        patch.setenv("VIGIE_CLICKHOUSE_DSN", store_dsn)
         patch.setenv("VIGIE_CLICKHOUSE_DATABASE", f"{prefix}{os.getpid()}")
         settings = load_settings()
     store = connect(settings)
@@ -197,8 +197,8 @@ def migrated_store(chdb_dir: Path, prefix: str) -> Store:
 
 
 @pytest.fixture(scope="session")
-def seeded(chdb_dir: Path) -> Iterator[Seeded]:
-    store = migrated_store(chdb_dir, "dash")
+def seeded(store_dsn: str) -> Iterator[Seeded]:
+    store = migrated_store(store_dsn, "dash")
     (now_s,) = store.query("SELECT toUnixTimestamp(now())").rows[0]
     seed = Seeded(store, load_config(REPO), datetime.fromtimestamp(now_s // 3600 * 3600, UTC))
     _seed(seed)

@@ -53,8 +53,8 @@ PODS = (
 
 
 @pytest.fixture(scope="module")
-def fresh(chdb_dir: Path) -> Iterator[tuple[Store, datetime]]:
-    store = migrated_store(chdb_dir, "captain")
+def fresh(store_dsn: str) -> Iterator[tuple[Store, datetime]]:
+    store = migrated_store(store_dsn, "captain")
     (now,) = store.query("SELECT toUnixTimestamp(now())").rows[0]
     at = datetime.fromtimestamp(int(now) // 60 * 60, UTC)
     _seed(store, at)

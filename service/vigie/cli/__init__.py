@@ -41,6 +41,7 @@ def _register() -> None:
         dashboards,
         db,
         demo,
+        deploy,
         digest,
         evaluate,
         gate,
@@ -62,6 +63,7 @@ def _register() -> None:
     app.command("digest")(digest.digest)
     app.add_typer(silence.app, name="silence")
     app.add_typer(dashboards.app, name="dashboards")
+    app.add_typer(deploy.app, name="deploy")
     app.add_typer(grafana.app, name="grafana")
     app.command("report")(report.report)
     app.add_typer(token.app, name="token")
