@@ -22,7 +22,7 @@ CRD_SCHEMAS = Path(__file__).parent / "crd_schemas"
 # (apiVersion, kind) accepted without a schema: none today. Argo CD's Application and Argo
 # Rollouts' analysis templates have their published schemas in crd_schemas/ like the others.
 UNVALIDATED: set[tuple[str, str]] = set()
-GATE_TEMPLATE = DEPLOY / "base/analysis-template.yaml"  # the SLO gate, written by the lead
+GATE_TEMPLATE = DEPLOY / "prod/analysis-template.yaml"  # the SLO gate (cluster-scoped)
 
 
 def _strict(schema: Any) -> Any:
@@ -105,7 +105,7 @@ def test_validation_rejects_broken_objects(rendered: dict[str, list[Obj]]) -> No
 
 
 def test_the_slo_gate_analysis_template_validates() -> None:
-    """deploy/base/analysis-template.yaml (the gate's ClusterAnalysisTemplate), and the same as a
+    """deploy/prod/analysis-template.yaml (the gate's ClusterAnalysisTemplate), and the same as a
     namespaced AnalysisTemplate; a misspelt field fails."""
     (template,) = yaml.safe_load_all(GATE_TEMPLATE.read_text(encoding="utf-8"))
     twin = {"AnalysisTemplate": "ClusterAnalysisTemplate",

@@ -22,7 +22,7 @@ from tests.gate.test_gate_api import CANARY, STABLE, Clock, _client, _engine_min
 from vigie.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "deploy" / "base" / "analysis-template.yaml"
+TEMPLATE = REPO / "deploy" / "prod" / "analysis-template.yaml"
 HARNESS = Path(__file__).resolve().parent / "argo_expr"
 
 
