@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from report_seed import BAD_FROM, OPENED, RESOLVED, T0, Seeded, seed
 
+from vigie.incidents.impact import MINUTE, ceil_minute, impact_start, is_bad
 from vigie.ingest.scrub import REGEX_FLAGS, load_patterns
-from vigie.reports.facts import ceil_minute, impact_start, is_bad, trace_url
+from vigie.reports import queries
+from vigie.reports.facts import trace_url, version_changes
 from vigie.reports.queries import Minute
 from vigie.reports.service import ReportService
 from vigie.store import Store
@@ -48,8 +50,10 @@ def test_facts_equal_python_recomputation(seeded: Seeded) -> None:
     first_bad = min(s["Timestamp"] for s in spans if _bad(s))
     assert facts.impact_start == first_bad.replace(second=0, microsecond=0)
     assert facts.impact_start <= BAD_FROM.replace(second=0) + timedelta(minutes=1)
-    start, end = facts.impact_start, ceil_minute(RESOLVED)
-    assert facts.impact_end == end
+    # …and the minute after the last failing minute before the resolution is its end
+    last_bad = max(s["Timestamp"] for s in spans if _bad(s) and s["Timestamp"] < RESOLVED)
+    start, end = facts.impact_start, last_bad.replace(second=0, microsecond=0) + MINUTE
+    assert facts.impact_end == end < ceil_minute(RESOLVED)
     during = [s for s in spans if _in(s["Timestamp"], start, end)]
     assert facts.total == len(during)
     assert facts.failed == sum(_bad(s) for s in during)
@@ -121,7 +125,7 @@ def test_facts_equal_python_recomputation(seeded: Seeded) -> None:
     first_11 = min(
         s["Timestamp"] for s in spans if s["ResourceAttributes"]["service.version"] == "1.1"
     )
-    assert [(e.at, e.detail) for e in deploys] == [(first_11, "service.version 1.1")]
+    assert [(e.at, e.detail) for e in deploys] == [(first_11, "service.version 1.1 (← 1.0)")]
     kinds = [e.kind for e in facts.timeline]
     assert {"opened", "escalated", "acknowledged", "resolved", "notified"} <= set(kinds)
     assert [e.at for e in facts.timeline] == sorted(e.at for e in facts.timeline)
@@ -159,7 +163,9 @@ def test_times_and_derived_durations(seeded: Seeded) -> None:
     assert facts.incident.opened_at == OPENED and facts.incident.resolved_at == RESOLVED
     assert facts.time_to_detect == (OPENED - facts.impact_start).total_seconds()
     assert facts.time_to_acknowledge == (T0 + timedelta(minutes=2) - OPENED).total_seconds()
-    assert facts.time_to_resolve == (RESOLVED - facts.impact_start).total_seconds()
+    # time to resolve: the outage's own length, not the alert's lifetime
+    assert facts.time_to_resolve == (facts.impact_end - facts.impact_start).total_seconds()
+    assert facts.alert_lifetime == (RESOLVED - OPENED).total_seconds()
     assert facts.pii_matches is None
 
 
@@ -173,3 +179,33 @@ def test_impact_start_walks_back_over_short_gaps() -> None:
     assert impact_start([], opened, 0.001) == opened
     assert not is_bad(Minute(opened, 0, 0), 0.001) and is_bad(Minute(opened, 1000, 2), 0.001)
     assert not is_bad(Minute(opened, 1000, 1), 0.001)
+
+
+def _sparse_spans(db: Store, versions: list[tuple[datetime, str]]) -> None:
+    rows = [
+        [at, f"{i:032x}", f"{i:016x}", "GET /", "Server", "quiet",
+         {"service.name": "quiet", "service.version": version}, {"http.route": "/"}, 1000, "Unset"]
+        for i, (at, version) in enumerate(versions)
+    ]  # fmt: skip
+    columns = ["Timestamp", "TraceId", "SpanId", "SpanName", "SpanKind", "ServiceName",
+               "ResourceAttributes", "SpanAttributes", "Duration", "StatusCode"]  # fmt: skip
+    db.insert("otel_traces", columns, rows)
+
+
+def test_deployments_are_real_version_changes_on_sparse_traffic(db: Store) -> None:
+    now = db.query("SELECT now()").scalar().replace(tzinfo=None)
+    now = now.replace(tzinfo=OPENED.tzinfo, second=0, microsecond=0)
+    start, end = now - timedelta(hours=24), now
+    # A request every 3 hours, all on 1.4.2: its first span in the window is minutes after the
+    # window's edge, and still no deployment (the phantom "déploiement — 1.4.2").
+    _sparse_spans(db, [(start + timedelta(hours=3 * k, minutes=7), "1.4.2") for k in range(8)])
+    seen = queries.versions_seen(db, "quiet", start, end)
+    assert [v for v, _ in seen] == ["1.4.2"] and seen[0][1] > start + MINUTE
+    assert version_changes(seen) == []
+    # 1.4.3 arrives after 1.4.2 (two sparse requests): one deployment, at 1.4.3's first span.
+    first = end - timedelta(minutes=50)
+    _sparse_spans(db, [(first, "1.4.3"), (first + timedelta(minutes=40), "1.4.3")])
+    changes = version_changes(queries.versions_seen(db, "quiet", start, end))
+    assert [(c.at, c.kind, c.detail) for c in changes] == [
+        (first, "deploy", "service.version 1.4.3 (← 1.4.2)")
+    ]

@@ -36,7 +36,7 @@ def facts(pii: tuple[Counted, ...] | None = None) -> Facts:
     )  # fmt: skip
     return Facts(
         incident=record, impact_start=T - timedelta(minutes=6),
-        impact_end=T + timedelta(minutes=41),
+        impact_end=T + timedelta(minutes=36),
         failed=1234, total=56789, peak_error_ratio=0.5, mean_error_ratio=0.0217,
         latency_during=Latency(12.5, 250.0, 900.25), latency_before=Latency(10.0, 80.0, 120.0),
         budget_consumed_pct=23.456, budget_remaining_pct=-3.5,
@@ -73,7 +73,7 @@ def version(locale: str, kind: str = "standard", **sections: str) -> ReportVersi
                 "**Requêtes en échec / total** : 1\u202f234 / 56\u202f789",
                 "**Taux d'erreur moyen** : 2,17\u00a0%", "**Délai de détection** : 6 min 00 s",
                 "**Délai de prise en charge** : 3 min 00 s",
-                "**Délai de résolution (depuis le début de l'impact)** : 46 min 00 s",
+                "**Délai de résolution (depuis le début de l'impact)** : 42 min 00 s",
                 "12,5 / 250,0 / 900,2 ms (pendant); 10,0 / 80,0 / 120,0 ms (24 h avant)",
                 "**Budget d'erreur consommé (fenêtre de 30 j)** : 23,46\u00a0%",
                 "**Budget d'erreur restant** : -3,50\u00a0%", "### ✍ Cause racine",

@@ -3,16 +3,16 @@ derivations over their results (start of impact, ratios, budget, version changes
 
 Definitions (also in docs/reports.md):
 
-* a *bad minute* has traffic and a bad-event ratio above the SLO's error budget;
-* the *start of impact* is the first bad minute of the run of bad minutes that leads to the
-  alert: walking back from the minute the incident opened, up to :data:`LOOKBACK`, stopping at
-  :data:`QUIET_GAP` minutes in a row without a bad minute. No bad minute: the opening minute;
-* the incident's window is ``[start of impact, end)``, ``end`` being the minute after the
-  resolution (or after ``now`` while open); *failed* and *total* count its events; the mean error
-  ratio is failed / total, the peak the largest ratio of one minute;
-* budget: the SLO window (e.g. 30 days) ending at ``end`` holds ``total_w`` events and so a
-  budget of ``error_budget * total_w`` bad events; *consumed* is the incident's failed events in %
-  of it, *remaining* is ``100 * (1 - bad_w / budget)``, negative when overspent.
+* the impact — start, end, failed and total events — is :mod:`vigie.incidents.impact`'s: the
+  first and last minutes out of objective, read on the per-minute rollup, not the alert's
+  lifetime (which the incident's own opened/resolved times give, shown apart);
+* the mean error ratio is failed / total over the impact, the peak the largest ratio of one
+  minute;
+* budget: the SLO window (e.g. 30 days) ending at the impact's end holds ``total_w`` events and
+  so a budget of ``error_budget * total_w`` bad events; *consumed* is the impact's failed events
+  in % of it, *remaining* is ``100 * (1 - bad_w / budget)``, negative when overspent;
+* a deployment is a real change of ``service.version`` in the spans: a version whose first span
+  comes after another version's (the first version of the look-back window was already there).
 """
 
 from __future__ import annotations
@@ -20,9 +20,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 from urllib.parse import urlencode
 
 from vigie.dashboards.model import DATASOURCE, DATASOURCE_UID
+from vigie.incidents.impact import (
+    LOOKBACK,
+    ceil_minute,
+    floor_minute,
+    impact_of,
+)
+from vigie.incidents.impact import (
+    MINUTE as MINUTE,  # re-exported: the web pages' charts use the same minute
+)
 from vigie.incidents.lines import Links
 from vigie.incidents.store import IncidentStore
 from vigie.ingest.scrub import PiiPatterns
@@ -31,39 +41,9 @@ from vigie.reports.model import Facts, IncidentRecord, Related, TimelineEntry
 from vigie.reports.queries import Minute, Scope
 from vigie.store import Store
 
-LOOKBACK = timedelta(hours=24)
-QUIET_GAP = 15  # minutes
 BASELINE = timedelta(hours=24)
 RELATED_SINCE = timedelta(days=30)
-MINUTE = timedelta(minutes=1)
 BASELINE_LINK = timedelta(hours=1)  # margin of the Grafana time range around the incident
-
-
-def floor_minute(moment: datetime) -> datetime:
-    return moment.replace(second=0, microsecond=0)
-
-
-def ceil_minute(moment: datetime) -> datetime:
-    floor = floor_minute(moment)
-    return floor if floor == moment else floor + MINUTE
-
-
-def is_bad(minute: Minute, error_budget: float) -> bool:
-    return minute.total > 0 and minute.bad / minute.total > error_budget
-
-
-def impact_start(minutes: Sequence[Minute], opened_at: datetime, error_budget: float) -> datetime:
-    """See the module docstring. ``minutes``: the SLI per minute up to the opening minute."""
-    opened = floor_minute(opened_at)
-    bad = {m.at for m in minutes if m.at <= opened and is_bad(m, error_budget)}
-    start, cursor, quiet = opened, opened, 0
-    while quiet < QUIET_GAP and cursor >= opened - LOOKBACK:
-        if cursor in bad:
-            start, quiet = cursor, 0
-        else:
-            quiet += 1
-        cursor -= MINUTE
-    return start
 
 
 def ratios(minutes: Sequence[Minute]) -> tuple[int, int, float | None, float | None]:
@@ -84,14 +64,14 @@ def budget(
     return 100 * failed / allowed, 100 * (1 - window_bad / allowed)
 
 
-def version_changes(
-    seen: Sequence[tuple[str, datetime]], lookback_start: datetime
-) -> list[TimelineEntry]:
-    """A version whose first span comes after the lookback's first minute was deployed then."""
+def version_changes(seen: Sequence[tuple[str, datetime]]) -> list[TimelineEntry]:
+    """Deployments among ``(version, first span)`` pairs: every version first seen after
+    another one was (the earliest version of the window is not a change, however late its first
+    span: on sparse traffic that is only the window's edge)."""
+    ordered = sorted(seen, key=lambda item: (item[1], item[0]))
     return [
-        TimelineEntry(first, "deploy", f"service.version {version}")
-        for version, first in seen
-        if first >= lookback_start + MINUTE
+        TimelineEntry(first, "deploy", f"service.version {version} (← {previous})")
+        for (previous, _), (version, first) in pairwise(ordered)
     ]
 
 
@@ -145,17 +125,16 @@ def gather(
     slo = record.slos[0]
     scope = Scope(record.app, record.environment, slo)
     opened = floor_minute(record.opened_at)
-    before = queries.sli_minutes(store, scope, opened - LOOKBACK, opened + MINUTE)
-    start = impact_start(before, record.opened_at, slo.error_budget)
-    end = ceil_minute(record.resolved_at or now)
-    if end <= start:
-        end = start + MINUTE
-    minutes = queries.sli_minutes(store, scope, start, end)
-    failed, total, peak, mean = ratios(minutes)
+    until = record.resolved_at or now
+    last = max(ceil_minute(until), opened + MINUTE)
+    every = queries.sli_minutes(store, scope, opened - LOOKBACK, last)
+    impact = impact_of(every, record.opened_at, until, slo.error_budget)
+    start, end = impact.start, impact.end
+    failed, total, peak, mean = ratios([m for m in every if start <= m.at < end])
     w_total, w_bad = queries.window_counts(store, scope, end - timedelta(days=slo.window_days), end)
     consumed, remaining = budget(failed, w_total, w_bad, slo.error_budget)
     lookback = start - BASELINE
-    changes = version_changes(queries.versions_seen(store, record.app, lookback, end), lookback)
+    changes = version_changes(queries.versions_seen(store, record.app, lookback, end))
     traces = queries.example_traces(store, scope, start, end)
     related = [
         Related(i.id, i.slo, i.severity, i.opened_at, i.resolved_at)

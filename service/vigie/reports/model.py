@@ -144,8 +144,16 @@ class Facts:
 
     @property
     def time_to_resolve(self) -> float | None:
+        """The outage's length: impact end - impact start (None while the incident is open)."""
+        if self.incident.resolved_at is None:
+            return None
+        return (self.impact_end - self.impact_start).total_seconds()
+
+    @property
+    def alert_lifetime(self) -> float | None:
+        """How long the alert stayed open (opened → resolved), not the outage's length."""
         end = self.incident.resolved_at
-        return None if end is None else (end - self.impact_start).total_seconds()
+        return None if end is None else (end - self.incident.opened_at).total_seconds()
 
 
 @dataclass(frozen=True)
