@@ -61,17 +61,24 @@ def target(
 
 
 def decision(state: str) -> Decision:
-    """A verdict in ``state``; a firing one has its pair fired with burn rates over the factor."""
+    """A verdict in ``state``; a firing one has its pair fired with burn rates over the factor
+    and errors going on (the recent SLI, 5m, burns at 2). ``"page/past"``, ``"ticket/past"``:
+    the pairs fire on a past outage while the recent SLI is back within objective (burn 0.1;
+    the 1h/5m page pair cannot fire then)."""
+    past = state.endswith("/past")
+    state = state.removesuffix("/past")
     verdicts = []
     for pair in PAIRS:
         factor = pair.factor(timedelta(days=30))
-        fired = state == pair.severity
+        fired = state == pair.severity and not (past and pair.short == "5m")
         burn = factor * 2 if fired else 0.1
         verdicts.append(PairVerdict(pair, factor, burn, burn, fired))
     burns = {w: 0.1 for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")}
     for v in verdicts:
         if v.fired:
             burns[v.pair.long] = burns[v.pair.short] = v.long_burn
+    if state in ("page", "ticket"):
+        burns["5m"] = 0.1 if past else max(burns["5m"] or 0.0, 2.0)
     return Decision(state, f"{state} verdict", burns, 0.5, 10_000, 100, tuple(verdicts))  # type: ignore[arg-type]
 
 

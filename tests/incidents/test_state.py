@@ -32,7 +32,32 @@ def kinds_of(states: list[str], **policy: object) -> list[tuple[str, str]]:
             [("opened", "ticket"), ("escalated", "page")],
             id="ticket escalates to page",
         ),
-        pytest.param(["page", "ticket"], [("opened", "page")], id="page → ticket keeps the peak"),
+        pytest.param(
+            ["page", "ticket", "ticket"],
+            [("opened", "page"), ("deescalated", "ticket")],
+            id="page → ticket while errors go on: de-escalates",
+        ),
+        pytest.param(
+            ["page", "page/past", "ticket/past", "ticket/past", "ticket/past", "page/past"],
+            [("opened", "page"), ("calm", "page"), ("calm", "page"), ("resolved", "page")],
+            id="page resolves once the recent SLI is back, whatever the slow pairs say",
+        ),
+        pytest.param(
+            ["page", "page/past", "page/past", "page/past", "ticket/past", "ticket", "ticket"],
+            [
+                ("opened", "page"),
+                ("calm", "page"),
+                ("calm", "page"),
+                ("resolved", "page"),
+                ("reopened", "ticket"),
+            ],
+            id="errors again after resolving: the same incident reopens",
+        ),
+        pytest.param(
+            ["ticket", "ticket/past", "ticket/past", "ticket/past", "ticket/past"],
+            [("opened", "ticket")],
+            id="a ticket is no page: a quiet recent SLI does not resolve a slow burn",
+        ),
         pytest.param(
             ["page", "ok", "ok", "ok", "ok"],
             [("opened", "page"), ("calm", "page"), ("calm", "page"), ("resolved", "page")],

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from vigie.dashboards.app import dashboard_uid
 from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.incidents.grouping import Planned
+from vigie.incidents.impact import Impact
 from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Incident
 from vigie.incidents.routing import Route
 from vigie.notify.clues import Clue
@@ -82,6 +83,8 @@ def incident_line(incident: Incident, links: Links, clue: Clue | None = None) ->
     burns = dict(cause.get("burn_rates") or {})
     start = incident.since - BEFORE
     end = incident.resolved_at + AFTER if incident.resolved_at else None
+    impact = Impact.from_cause(incident.resolution.get("impact"))
+    residual = incident.resolution.get("residual") or {}
     return IncidentLine(
         incident_id=incident.id,
         club=incident.club,
@@ -110,6 +113,12 @@ def incident_line(incident: Incident, links: Links, clue: Clue | None = None) ->
         if special
         else tuple((str(w), float(b)) for w, b in burns.items() if b is not None),
         routes=clue.routes,
+        impact_start=impact.start if impact else None,
+        impact_end=impact.end if impact else None,
+        failed=impact.failed if impact else None,
+        total=impact.total if impact else None,
+        residual_burn=float(residual["burn"]) if "burn" in residual else None,
+        residual_window=str(residual["window"]) if "window" in residual else None,
     )
 
 

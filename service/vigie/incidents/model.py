@@ -22,6 +22,7 @@ Severity = Literal["ticket", "page", "no_data"]
 EventKind = Literal[
     "opened",  # a new incident
     "escalated",  # ticket → page
+    "deescalated",  # page → ticket: no page pair fires any more, but errors go on
     "calm",  # one evaluation without the alert condition (the count is in ``cause``)
     "refired",  # the condition is back before the incident resolved: the calm count restarts
     "resolved",  # enough calm evaluations in a row (or its SLO left the configuration)
@@ -37,10 +38,12 @@ State = Literal["open", "acknowledged", "resolved"]
 
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 STATES: tuple[str, ...] = get_args(State)
-NOTABLE: frozenset[str] = frozenset({"opened", "escalated", "resolved", "reopened", "acknowledged"})
+NOTABLE: frozenset[str] = frozenset(
+    {"opened", "escalated", "deescalated", "resolved", "reopened", "acknowledged"}
+)
 """Event kinds a channel is told about; the others only change internal state."""
 EVALUATED: frozenset[str] = frozenset(
-    {"opened", "escalated", "calm", "refired", "resolved", "reopened", "widened"}
+    {"opened", "escalated", "deescalated", "calm", "refired", "resolved", "reopened", "widened"}
 )
 """Event kinds an evaluation causes (acknowledgements and silences come from people)."""
 
@@ -120,7 +123,7 @@ class Incident:
     app: str
     environment: str
     slo: str
-    severity: Severity  # the highest reached since it (re)opened
+    severity: Severity  # the highest reached since it (re)opened, unless de-escalated since
     status: Status
     opened_at: datetime  # first opening
     since: datetime  # last opening or reopening
@@ -137,6 +140,9 @@ class Incident:
     silenced_by: str | None = None  # id of the silence that matches it now
     affected: tuple[AppKey, ...] = ()  # platform incident: the apps it covers
     last_evaluation_at: datetime | None = None  # latest evaluation applied to it
+    resolution: Mapping[str, Any] = field(default_factory=lambda: frozen({}))
+    # the cause of its resolution: impact measured, remaining burn of the past outage
+    residual_until: datetime | None = None  # firing on that remaining burn changes nothing
 
     @property
     def key(self) -> Key:
@@ -181,4 +187,5 @@ class Incident:
             "silenced_by": self.silenced_by,
             "affected": [list(k) for k in self.affected],
             "last_seq": self.last_seq,
+            "resolution": dict(self.resolution),
         }

@@ -18,8 +18,8 @@ submitting and recording notices recomputes the same keys next cycle; the outbox
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,15 +28,18 @@ from vigie.config.clubs import Policy
 from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.incidents.escalation import escalations
 from vigie.incidents.grouping import Member, Planned, Timing, Told, plan
+from vigie.incidents.impact import measure
 from vigie.incidents.inhibit import PlatformCondition, inhibited_by, platform_condition
 from vigie.incidents.lines import Links, to_notice
-from vigie.incidents.model import PLATFORM_SLO, Event, Incident
+from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Event, Incident
 from vigie.incidents.routing import Route, route
 from vigie.incidents.silences import SilenceStore, silence_events
 from vigie.incidents.state import fold, signals, transition
 from vigie.incidents.store import IncidentStore
 from vigie.notify.clues import CLUED_KINDS, Clues
 from vigie.notify.notice import ADMINS, Notice, NoticeSink
+from vigie.reports.adapter import slo_info
+from vigie.reports.queries import Scope
 from vigie.slo.evaluator import Evaluation
 from vigie.store import Store
 
@@ -150,6 +153,7 @@ def run_cycle(
         new = transition(
             before.values(), signals(evaluation.statuses, platform), policy, now, evaluation.at
         )
+        new = [with_impact(store, config, before, e) for e in new]
     after = fold([*events, *new])
     new += silence_events(after.values(), SilenceStore(store).all(), now)
     incidents = fold([*events, *new])
@@ -179,6 +183,19 @@ def run_cycle(
         dry_run=dry_run,
         held=tuple(held),
     )
+
+
+def with_impact(
+    store: Store, config: Config, incidents: Mapping[str, Incident], event: Event
+) -> Event:
+    """A ``resolved`` event of an SLO incident, with its impact measured on the rollup (the
+    outage's start, end and failed requests: :mod:`.impact`); any other event unchanged."""
+    inc = incidents.get(event.incident_id)
+    if event.kind != "resolved" or inc is None or inc.slo in (PLATFORM_SLO, TELEMETRY_SLO):
+        return event
+    scope = Scope(inc.app, inc.environment, slo_info(config, inc))
+    impact = measure(store, scope, inc.since, event.evaluation_at)
+    return replace(event, cause={**event.cause, "impact": impact.as_cause()})
 
 
 def plan_notices(

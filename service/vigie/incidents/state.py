@@ -38,9 +38,13 @@ from vigie.incidents.model import (
     incident_id,
 )
 from vigie.slo.evaluator import SloStatus
+from vigie.slo.windows import WINDOWS
 
 Condition = Literal["firing", "clean", "frozen"]
 PLATFORM_KEY: Key = ("", "", "", PLATFORM_SLO)
+RECENT_WINDOW = "5m"
+"""The recent SLI: users are fine again when its burn rate is at most 1 (within objective).
+It is the fastest page pair's short window, so a page pair never fires on errors it misses."""
 _RANK: dict[str, int] = {"no_data": 0, "ticket": 1, "page": 2}
 
 
@@ -53,6 +57,7 @@ class Signal:
     severity: Severity
     reason: str
     cause: Mapping[str, Any]
+    recovered: bool = False  # the recent SLI (:data:`RECENT_WINDOW`) is within objective
 
 
 # --- fold -----------------------------------------------------------------------------------
@@ -107,8 +112,17 @@ def _changed(incident: Incident, event: Event) -> Incident:
         return replace(incident, calm=int(event.cause.get("calm", incident.calm + 1)))
     if kind == "refired":
         return replace(incident, cause=event.cause, calm=0)
+    if kind == "deescalated":
+        return replace(incident, severity=event.severity, cause=event.cause, calm=0)
     if kind == "resolved":
-        return replace(incident, status="resolved", resolved_at=event.at, calm=0)
+        return replace(
+            incident,
+            status="resolved",
+            resolved_at=event.at,
+            calm=0,
+            resolution=event.cause,
+            residual_until=_residual_until(event.cause),
+        )
     if kind == "reopened":
         return replace(
             incident,
@@ -122,6 +136,8 @@ def _changed(incident: Incident, event: Event) -> Incident:
             acknowledged_by=None,
             acknowledged_at=None,
             affected=_affected(event.cause) or incident.affected,
+            resolution=frozen({}),
+            residual_until=None,
         )
     if kind == "widened":
         return replace(incident, affected=_affected(event.cause))
@@ -132,6 +148,11 @@ def _changed(incident: Incident, event: Event) -> Incident:
     if kind == "unsilenced":
         return replace(incident, silenced_by=None)
     return incident  # "opened" twice is a duplicate row: the first one holds
+
+
+def _residual_until(cause: Mapping[str, Any]) -> datetime | None:
+    until = cause.get("residual", {}).get("until")
+    return None if until is None else datetime.fromisoformat(str(until))
 
 
 def _affected(cause: Mapping[str, Any]) -> tuple[AppKey, ...]:
@@ -200,10 +221,14 @@ def signals(statuses: Sequence[SloStatus], platform: PlatformCondition) -> list[
         t, d = status.target, status.decision
         key: Key = (t.club, t.app, t.environment or "", t.slo.name)
         gaps = no_data.setdefault(app_key(status), {})
+        recent = d.burn_rates.get(RECENT_WINDOW)
+        recovered = recent is not None and recent <= 1
         if d.state in ("ticket", "page"):
-            out.append(Signal(key, "firing", d.state, d.reason, status_cause(status)))
+            out.append(
+                Signal(key, "firing", d.state, d.reason, status_cause(status), recovered)
+            )
         elif d.state == "ok":
-            out.append(Signal(key, "clean", "ticket", d.reason, status_cause(status)))
+            out.append(Signal(key, "clean", "ticket", d.reason, status_cause(status), recovered))
         else:
             out.append(Signal(key, "frozen", "ticket", d.reason, status_cause(status)))
         if d.state == "no_data":
@@ -263,6 +288,13 @@ def transition(
         signalled.add(sig.key)
         policy = policy_of(sig.key[0])
         inc = latest.get(sig.key)
+        if sig.condition == "firing" and inc is not None and sig.recovered:
+            if inc.is_open and inc.severity == "page":
+                # users are fine again: the pairs still firing only read the past outage
+                events.append(_calm_or_resolve(inc, sig, policy, event, at))
+                continue
+            if not inc.is_open and inc.residual_until is not None and at < inc.residual_until:
+                continue  # the resolved outage's remaining burn, not a new one
         if sig.condition == "firing":
             if inc is None or (
                 not inc.is_open
@@ -282,6 +314,9 @@ def transition(
             elif _RANK[sig.severity] > _RANK[inc.severity]:
                 why = f"{inc.severity} → {sig.severity}: {sig.reason}"
                 events.append(event(inc.id, inc.last_seq + 1, "escalated", sig, sig.severity, why))
+            elif inc.severity == "page" and sig.severity == "ticket":
+                why = f"no page pair fires any more, errors go on: {sig.reason}"
+                events.append(event(inc.id, inc.last_seq + 1, "deescalated", sig, "ticket", why))
             elif inc.calm > 0:
                 why = f"fires again after {inc.calm} calm evaluation(s): {sig.reason}"
                 events.append(event(inc.id, inc.last_seq + 1, "refired", sig, inc.severity, why))
@@ -291,7 +326,7 @@ def transition(
                 why = f"now covers {len(wider['affected'])} apps: {sig.reason}"
                 events.append(event(inc.id, inc.last_seq + 1, "widened", sig, inc.severity, why))
         elif sig.condition == "clean" and inc is not None and inc.is_open:
-            events.append(_calm_or_resolve(inc, sig, policy, event))
+            events.append(_calm_or_resolve(inc, sig, policy, event, at))
     for key, inc in latest.items():
         if inc.is_open and key not in signalled:
             gone = Signal(key, "clean", inc.severity, "no longer evaluated", {})
@@ -301,16 +336,42 @@ def transition(
 
 
 def _calm_or_resolve(
-    inc: Incident, sig: Signal, policy: Policy, event: Callable[..., Event]
+    inc: Incident, sig: Signal, policy: Policy, event: Callable[..., Event], at: datetime
 ) -> Event:
     calm = inc.calm + 1
     needed = policy.resolve_after_evaluations
-    cause = replace(sig, cause={**sig.cause, "calm": calm, "needed": needed})
-    if calm >= needed:
-        why = f"no alert condition for {calm} evaluation(s) in a row"
-        return event(inc.id, inc.last_seq + 1, "resolved", cause, inc.severity, why)
-    why = f"no alert condition ({calm} of {needed} evaluations before resolving)"
-    return event(inc.id, inc.last_seq + 1, "calm", cause, inc.severity, why)
+    what = "no alert condition" if sig.condition == "clean" else "recent SLI within objective"
+    if calm < needed:
+        cause = replace(sig, cause={**sig.cause, "calm": calm, "needed": needed})
+        why = f"{what} ({calm} of {needed} evaluations before resolving)"
+        return event(inc.id, inc.last_seq + 1, "calm", cause, inc.severity, why)
+    why = f"{what} for {calm} evaluation(s) in a row"
+    extra: dict[str, Any] = {"calm": calm, "needed": needed}
+    if residual := _residual(sig, at):
+        extra["residual"] = residual
+        why += (
+            f"; the past outage still burns the budget at {residual['burn']:.3g}x over "
+            f"{residual['window']} until {residual['until']} at the latest"
+        )
+    cause = replace(sig, cause={**sig.cause, **extra})
+    return event(inc.id, inc.last_seq + 1, "resolved", cause, inc.severity, why)
+
+
+def _residual(sig: Signal, at: datetime) -> dict[str, Any] | None:
+    """The pairs still firing when a recovered incident resolves: how fast the past outage still
+    burns the budget, and until when (every such pair stops once the outage has left its short
+    window, at the latest ``at`` + that window)."""
+    fired = [p for p in sig.cause.get("fired", ()) if p.get("long_burn") is not None]
+    if sig.condition != "firing" or not fired:
+        return None
+    slowest = max(fired, key=lambda p: WINDOWS.get(str(p["long"]), WINDOWS["3d"]))
+    span = max(WINDOWS.get(str(p["short"]), WINDOWS["6h"]) for p in fired)
+    return {
+        "pairs": [str(p["pair"]) for p in fired],
+        "burn": float(slowest["long_burn"]),
+        "window": str(slowest["long"]),
+        "until": (at + span).isoformat(),
+    }
 
 
 def _union(a: Iterable[AppKey], b: Iterable[AppKey]) -> list[list[str]]:

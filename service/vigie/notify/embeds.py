@@ -88,7 +88,8 @@ def incident_embeds(
 def state_text(line: IncidentLine, t: Texts) -> str:
     severity = t(f"severity_{line.severity}")
     if line.state == "resolved" and line.resolved_at is not None:
-        return t("state_resolved", duration=t.duration(line.resolved_at - line.since))
+        lasted = line.outage if line.outage is not None else line.resolved_at - line.since
+        return t("state_resolved", duration=t.duration(lasted))
     if line.state == "acknowledged" and line.acknowledged_by:
         at = t.fmt.time(line.acknowledged_at) if line.acknowledged_at else t("none")
         who = md.escape(line.acknowledged_by)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, get_args
 
@@ -70,6 +70,20 @@ class IncidentLine:
     failing_now: float | None = None  # share of bad requests over the shortest alert window
     burn_rates: tuple[tuple[str, float], ...] = ()  # (window, burn rate): admins' detail only
     routes: tuple[str, ...] = ()  # routes with the most failures: UNTRUSTED, escaped too
+    # The outage itself, measured on the SLI (resolved incidents), apart from the alert's life:
+    impact_start: datetime | None = None  # first minute out of objective
+    impact_end: datetime | None = None  # minute after the last one out of objective
+    failed: int | None = None  # failed requests of the impact window
+    total: int | None = None  # requests of the impact window
+    residual_burn: float | None = None  # how fast the past outage still burns the budget
+    residual_window: str | None = None  # … over that window (its pairs stop by themselves)
+
+    @property
+    def outage(self) -> timedelta | None:
+        """The outage's length (impact end - start), when measured."""
+        if self.impact_start is None or self.impact_end is None:
+            return None
+        return self.impact_end - self.impact_start
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -142,7 +156,7 @@ def notice_to_json(notice: Notice) -> str:
 def _line_from(data: Mapping[str, Any]) -> IncidentLine:
     values = dict(data)
     values["since"] = datetime.fromisoformat(values["since"])
-    for name in ("resolved_at", "acknowledged_at"):
+    for name in ("resolved_at", "acknowledged_at", "impact_start", "impact_end"):
         if values.get(name) is not None:
             values[name] = datetime.fromisoformat(values[name])
     return IncidentLine(**values)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from vigie.notify import markdown as md
 from vigie.notify.digest import from_json, render_digest
 from vigie.notify.embeds import incident_embeds, name, url
-from vigie.notify.notice import ADMINS, Notice
+from vigie.notify.notice import ADMINS, IncidentLine, Notice
 from vigie.notify.texts import Texts
 
 Payload = dict[str, Any]
@@ -169,9 +170,16 @@ def _follow_up(notice: Notice, t: Texts, original_link: str | None) -> str:
     what = md.truncate(", ".join(name(x, t) for x in notice.lines), _WHAT_MAX)
     lines = notice.lines
     if notice.kind == "resolve" and len(lines) == 1 and lines[0].resolved_at is not None:
-        text = t(
-            "resolve_one", what=what, duration=t.duration(lines[0].resolved_at - lines[0].since)
-        )
+        line = lines[0]
+        text = t("resolve_one", what=what, duration=t.duration(_lasted(line)))
+        if line.failed is not None and line.total is not None:
+            text += t("impact_failed", failed=line.failed, total=line.total)
+        if line.residual_burn is not None and line.residual_window:
+            text += t(
+                "residual",
+                burn=t.number(line.residual_burn),
+                window=t.window(md.escape(line.residual_window)),
+            )
     elif notice.kind == "resolve":
         text = t(
             "resolve_one" if len(lines) == 1 else "resolve_many",
@@ -187,3 +195,9 @@ def _follow_up(notice: Notice, t: Texts, original_link: str | None) -> str:
     if original_link:
         text += t("original", link=url(original_link))
     return text
+
+
+def _lasted(line: IncidentLine) -> timedelta:
+    """How long users suffered (the measured outage), else how long the alert was open."""
+    assert line.resolved_at is not None
+    return line.outage if line.outage is not None else line.resolved_at - line.since
