@@ -41,6 +41,7 @@ from vigie.notify.notice import ADMINS, Notice, NoticeSink
 from vigie.reports.adapter import slo_info
 from vigie.reports.queries import Scope
 from vigie.slo.evaluator import Evaluation
+from vigie.slo.windows import PAIRS, WINDOWS
 from vigie.store import Store
 
 
@@ -119,11 +120,16 @@ def timezone_of(config: Config, channel: str) -> str:
         return DEFAULT_TIMEZONE
 
 
+RESIDUAL_HORIZON = max(WINDOWS[pair.short] for pair in PAIRS)
+"""How long after resolving a past outage can still make a pair fire (its short window)."""
+
+
 def live_since(config: Config, now: datetime) -> datetime:
-    """Resolved incidents still matter while they may re-open or have a resolve to announce."""
+    """Resolved incidents still matter while they may re-open, have a resolve to announce, or
+    their outage still makes slow pairs fire (which must not open a new incident)."""
     policies = [config.alerts.policy, *(config.alerts.policy_for(c.id) for c in config.clubs)]
     keep = max(max(p.flap_reopen_within, 2 * p.group_interval) for p in policies)
-    return now - keep
+    return now - max(keep, RESIDUAL_HORIZON)
 
 
 def run_cycle(
