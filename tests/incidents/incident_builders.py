@@ -9,6 +9,7 @@ from typing import Any
 from vigie.config import AlertsConfig, Config
 from vigie.config.slo import Slo
 from vigie.incidents.inhibit import platform_condition
+from vigie.incidents.liveness import Liveness
 from vigie.incidents.model import Event, Incident
 from vigie.incidents.state import fold, signals, transition
 from vigie.notify.notice import Notice
@@ -90,17 +91,39 @@ def evaluation(at: datetime, states: Mapping[SloTarget, str]) -> Evaluation:
     return Evaluation(at, tuple(status(t, s, at) for t, s in states.items()), 0.0)
 
 
+def liveness(
+    at: datetime, states: Mapping[SloTarget, str], no_data_is_dead: bool = True
+) -> dict[str, Liveness]:
+    """The liveness verdict of each app of ``states`` (see :func:`replay`)."""
+    by_app: dict[str, set[str]] = {}
+    for t, state in states.items():
+        by_app.setdefault(t.app, set()).add(state)
+    silent = at - timedelta(minutes=10)
+    return {
+        app: Liveness(app, silent, True, "dead verdict", (60,))
+        if no_data_is_dead and found == {"no_data"}
+        else Liveness(app, None, False, "receives requests")
+        for app, found in by_app.items()
+    }
+
+
 def replay(
     steps: Iterable[tuple[datetime, Mapping[SloTarget, str]]],
     alerts_config: AlertsConfig | None = None,
+    *,
+    no_data_is_dead: bool = True,
 ) -> tuple[list[Event], dict[str, Incident]]:
-    """The events of a sequence of evaluations, through the pure stages only."""
+    """The events of a sequence of evaluations, through the pure stages only. An app whose
+    every SLO is ``no_data`` is dead (its liveness verdict), unless ``no_data_is_dead`` is
+    false (every app then has no traffic history: never dead, as on an empty store)."""
     cfg = alerts_config or alerts()
     events: list[Event] = []
     for at, states in steps:
         ev = evaluation(at, states)
-        platform = platform_condition(ev.statuses, cfg.policy.platform_incident_share)
-        sig = signals(ev.statuses, platform)
+        live = liveness(at, states, no_data_is_dead)
+        dead = {app for app, verdict in live.items() if verdict.dead}
+        platform = platform_condition(ev.statuses, cfg.policy.platform_incident_share, dead)
+        sig = signals(ev.statuses, platform, live)
         events += transition(
             fold(events).values(), sig, lambda c: cfg.policy_for(c) if c else cfg.policy, at, at
         )

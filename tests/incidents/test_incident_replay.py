@@ -12,6 +12,7 @@ import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import typer
 from incident_builders import CAPTAINS, RecordingDelivery, config
@@ -96,13 +97,23 @@ def test_outage_opens_notifies_and_resolves(db: Store, delivery: RecordingDelive
     line = club_open.lines[0]
     assert (line.severity, line.burn_window) == ("page", "1h")
     assert line.burn_rate is not None and 14.4 <= line.burn_rate < 20
-    # Telemetry stops after T0 + 11 min: past no_data_after, a "telemetry stopped" incident.
+    # Requests stop after T0 + 11 min; at 10 a minute on each of the 3 days before, this
+    # silence is no chance: the app is dead, a page to its captain (and the admins).
     out = svc.run_cycle(
         evaluate(db, TARGETS, T0 + timedelta(minutes=22)), now=T0 + timedelta(minutes=22)
     )
-    assert [(e.kind, e.slo, e.severity) for e in out.events] == [
-        ("opened", "(telemetry)", "no_data")
-    ]
+    assert [(e.kind, e.slo, e.severity) for e in out.events] == [("opened", "(silent)", "page")]
+    out = svc.run_cycle(
+        evaluate(db, TARGETS, T0 + timedelta(minutes=23)), now=T0 + timedelta(minutes=23)
+    )
+    dead = next(n for n in out.notices if n.channel == "alpha")
+    assert dead.mention_user_ids == (CAPTAINS["alpha"],)
+    assert dead.lines[0].silent_since == T0 + timedelta(minutes=11)
+    text = render_message(dead, club_names={"alpha": "Alpha"}, mentions=dead.mention_user_ids)
+    local = (T0 + timedelta(minutes=11)).astimezone(ZoneInfo("America/Montreal"))
+    assert f"shop ne reçoit plus aucune requête depuis {local:%H:%M}" in json.dumps(
+        text, ensure_ascii=False
+    )
 
 
 def test_vigie_evaluate_runs_the_incident_stages(db: Store, settings: Settings) -> None:
@@ -129,7 +140,8 @@ def test_vigie_evaluate_runs_the_incident_stages(db: Store, settings: Settings) 
         (e["club"], e["app"], e["slo"], e["severity"]) for e in events if e["kind"] == "opened"
     }
     assert ("cedille", "forge", "availability", "page") in opened  # 10% errors
-    assert ("cedille", "wiki", "(telemetry)", "no_data") in opened  # no traffic at all
+    # wiki never had a request: its silence is no news (and no "(telemetry)" incident any more)
+    assert not [e for e in events if e["app"] == "wiki"]
     assert int(db.query(f"SELECT count() FROM {EVENTS}").scalar()) == 0
     real = runner.invoke(app, ["evaluate", "--at", at.isoformat()])
     assert real.exit_code == 0, real.output

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from incident_builders import ADMIN_USER, CAPTAINS, T0, alerts, replay, target
 
-from vigie.incidents.model import TELEMETRY_SLO, Incident
+from vigie.incidents.model import SILENT_SLO, Incident
 from vigie.incidents.routing import route
 from vigie.notify.notice import ADMINS
 
@@ -82,12 +82,15 @@ def test_club_channel(
         assert any(held in why for _, why in routing.held)
 
 
-def test_telemetry_incidents_go_to_the_admins_only() -> None:
+def test_a_dead_app_pages_its_captain_and_the_admins() -> None:
     inc = incident("gamma", "no_data")
-    assert inc.slo == TELEMETRY_SLO
-    routing = route(inc, alerts(), T0)
-    assert [r.channel for r in routing.routes] == [ADMINS]
-    assert routing.held == (("gamma", "telemetry incidents go to the admins"),)
+    assert (inc.slo, inc.severity) == (SILENT_SLO, "page")
+    routing = route(inc, alerts(gamma=QUIET), NIGHT)  # pages do not wait for quiet hours
+    assert [(r.channel, r.mentions) for r in routing.routes] == [
+        (ADMINS, ()),
+        ("gamma", (CAPTAINS["gamma"],)),
+    ]
+    assert routing.held == ()
 
 
 def test_silenced_incidents_go_nowhere() -> None:

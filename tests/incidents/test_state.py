@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from incident_builders import T0, alerts, replay, target
 
-from vigie.incidents.model import TELEMETRY_SLO
+from vigie.incidents.model import SILENT_SLO
 from vigie.incidents.state import apply, fold
 
 SHOP = target("alpha", "shop")
@@ -19,7 +19,7 @@ def kinds_of(states: list[str], **policy: object) -> list[tuple[str, str]]:
     events, _ = replay(
         ((T0 + i * TICK, {SHOP: s}) for i, s in enumerate(states)), alerts(policy or None)
     )
-    return [(e.kind, "telemetry" if e.slo == TELEMETRY_SLO else e.severity) for e in events]
+    return [(e.kind, "telemetry" if e.slo == SILENT_SLO else e.severity) for e in events]
 
 
 @pytest.mark.parametrize(

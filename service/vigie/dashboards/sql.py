@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from vigie.config.clubs import Locale
 from vigie.dashboards.texts import text
-from vigie.incidents.model import TELEMETRY_SLO
+from vigie.incidents.model import SILENT_SLO
 from vigie.slo.spans import ENVIRONMENT, IS_ERROR, ROUTE, SERVER_SPAN
 from vigie.store import tables
 from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
@@ -158,7 +158,7 @@ def incident_regions(club: str, app: str, locale: Locale, slo_names: Mapping[str
     severity in words."""
     severity = "argMax(severity, indexOf(['no_data', 'ticket', 'page'], severity))"
     worded = _in_words(severity, {s: text(locale, f"severity_{s}") for s in SEVERITIES})
-    slo = _in_words("any(slo)", {**slo_names, TELEMETRY_SLO: text(locale, "telemetry_slo")})
+    slo = _in_words("any(slo)", {**slo_names, SILENT_SLO: text(locale, "telemetry_slo")})
     return (
         "SELECT time, timeEnd, text, tags\n"
         "FROM (\n"

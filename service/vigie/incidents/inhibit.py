@@ -14,7 +14,7 @@ incident, each club one short "platform incident, not your app" notice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from vigie.incidents.model import AppKey, Incident, Severity
@@ -38,13 +38,17 @@ def app_key(status: SloStatus) -> AppKey:
     return (t.club, t.app, t.environment or "")
 
 
-def platform_condition(statuses: Iterable[SloStatus], share: float) -> PlatformCondition:
-    """Whether the platform as a whole fails, which apps it covers, and why."""
+def platform_condition(
+    statuses: Iterable[SloStatus], share: float, dead: Collection[str] = ()
+) -> PlatformCondition:
+    """Whether the platform as a whole fails, which apps it covers, and why. ``dead``: the
+    service names that receive no request any more (:mod:`.liveness`): many at once is the
+    ingestion failing, not every app at the same minute."""
     states: dict[AppKey, set[str]] = {}
     for status in statuses:
         states.setdefault(app_key(status), set()).add(status.decision.state)
     apps = len(states)
-    stale = tuple(sorted(k for k, s in states.items() if s == {"no_data"}))
+    stale = tuple(sorted(k for k, s in states.items() if s == {"no_data"} or k[1] in dead))
     paging = tuple(sorted(k for k, s in states.items() if "page" in s))
     if apps and len(stale) >= MIN_APPS and len(stale) / apps >= STALE_SHARE:
         affected = tuple(sorted({*stale, *paging}))

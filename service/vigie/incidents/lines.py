@@ -21,7 +21,7 @@ from vigie.dashboards.app import dashboard_uid
 from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.incidents.grouping import Planned
 from vigie.incidents.impact import Impact
-from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Incident
+from vigie.incidents.model import PLATFORM_SLO, SILENT_SLO, Incident
 from vigie.incidents.routing import Route
 from vigie.notify.clues import Clue
 from vigie.notify.embeds import window_seconds
@@ -77,7 +77,8 @@ def _fastest_fired(cause: Mapping[str, Any]) -> tuple[float | None, str | None]:
 def incident_line(incident: Incident, links: Links, clue: Clue | None = None) -> IncidentLine:
     cause = incident.cause
     burn, burn_window = _fastest_fired(cause)
-    special = incident.slo in (TELEMETRY_SLO, PLATFORM_SLO)
+    special = incident.slo in (SILENT_SLO, PLATFORM_SLO)
+    silent_since = cause.get("silent_since") if incident.slo == SILENT_SLO else None
     budget = cause.get("budget_remaining")
     clue = clue or Clue()
     burns = dict(cause.get("burn_rates") or {})
@@ -90,7 +91,7 @@ def incident_line(incident: Incident, links: Links, clue: Clue | None = None) ->
         club=incident.club,
         app=incident.app,
         slo=incident.slo,
-        severity="no_data" if incident.slo == TELEMETRY_SLO else incident.severity,
+        severity=incident.severity,
         state=incident.state,
         objective=float(cause.get("objective", 0.0)),
         window=str(cause.get("window", "")),
@@ -119,6 +120,7 @@ def incident_line(incident: Incident, links: Links, clue: Clue | None = None) ->
         total=impact.total if impact else None,
         residual_burn=float(residual["burn"]) if "burn" in residual else None,
         residual_window=str(residual["window"]) if "window" in residual else None,
+        silent_since=None if silent_since is None else datetime.fromisoformat(str(silent_since)),
     )
 
 

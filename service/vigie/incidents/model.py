@@ -4,7 +4,7 @@ An incident is identified by a short stable id (``INC-`` + 10 base32 characters 
 key and opening instant) and keyed by ``(club, app, environment, slo)``. Two pseudo-SLOs share the
 key space without colliding with configured SLO names (which are slugs):
 
-* :data:`TELEMETRY_SLO` — "telemetry stopped" for an app whose SLOs report ``no_data``;
+* :data:`SILENT_SLO` — "receives no request any more": the app is dead (:mod:`.liveness`);
 * :data:`PLATFORM_SLO` — the platform incident (club, app and environment empty).
 """
 
@@ -47,7 +47,7 @@ EVALUATED: frozenset[str] = frozenset(
 )
 """Event kinds an evaluation causes (acknowledgements and silences come from people)."""
 
-TELEMETRY_SLO = "(telemetry)"
+SILENT_SLO = "(silent)"
 PLATFORM_SLO = "(platform)"
 
 Key = tuple[str, str, str, str]

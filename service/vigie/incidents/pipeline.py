@@ -31,7 +31,8 @@ from vigie.incidents.grouping import Member, Planned, Timing, Told, plan
 from vigie.incidents.impact import measure
 from vigie.incidents.inhibit import PlatformCondition, inhibited_by, platform_condition
 from vigie.incidents.lines import Links, to_notice
-from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Event, Incident
+from vigie.incidents.liveness import read_liveness
+from vigie.incidents.model import PLATFORM_SLO, SILENT_SLO, Event, Incident
 from vigie.incidents.routing import Route, route
 from vigie.incidents.silences import SilenceStore, silence_events
 from vigie.incidents.state import fold, signals, transition
@@ -146,7 +147,10 @@ def run_cycle(
     istore = IncidentStore(store)
     events, log = istore.load_live(live_since(config, now))
     policy = policy_of(config)
-    platform = platform_condition(evaluation.statuses, config.alerts.policy.platform_incident_share)
+    liveness = read_liveness(store, [s.target.app for s in evaluation.statuses], evaluation.at)
+    dead = {app for app, live in liveness.items() if live.dead}
+    share = config.alerts.policy.platform_incident_share
+    platform = platform_condition(evaluation.statuses, share, dead)
     before = fold(events)
     applied = max(
         (i.last_evaluation_at for i in before.values() if i.last_evaluation_at), default=None
@@ -157,7 +161,11 @@ def run_cycle(
         skipped = f"evaluation at {evaluation.at} already applied (latest {applied})"
     else:
         new = transition(
-            before.values(), signals(evaluation.statuses, platform), policy, now, evaluation.at
+            before.values(),
+            signals(evaluation.statuses, platform, liveness),
+            policy,
+            now,
+            evaluation.at,
         )
         new = [with_impact(store, config, before, e) for e in new]
     after = fold([*events, *new])
@@ -197,7 +205,7 @@ def with_impact(
     """A ``resolved`` event of an SLO incident, with its impact measured on the rollup (the
     outage's start, end and failed requests: :mod:`.impact`); any other event unchanged."""
     inc = incidents.get(event.incident_id)
-    if event.kind != "resolved" or inc is None or inc.slo in (PLATFORM_SLO, TELEMETRY_SLO):
+    if event.kind != "resolved" or inc is None or inc.slo in (PLATFORM_SLO, SILENT_SLO):
         return event
     scope = Scope(inc.app, inc.environment, slo_info(config, inc))
     impact = measure(store, scope, inc.since, event.evaluation_at)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vigie.config.clubs import AlertsConfig, Club, Locale
-from vigie.incidents.model import TELEMETRY_SLO, Incident
+from vigie.incidents.model import Incident
 from vigie.notify.notice import ADMINS
 
 ADMIN_LOCALE: Locale = "fr"
@@ -62,8 +62,6 @@ def _club_route(
     club = _club(alerts, incident.club)
     if club is None:
         return ((incident.club, "club not in alerts/clubs.yaml"),), None
-    if incident.slo == TELEMETRY_SLO:
-        return ((club.id, "telemetry incidents go to the admins"),), None
     policy = alerts.policy_for(club.id)
     severity = incident.severity
     if severity not in policy.captain_severities:

@@ -2,8 +2,8 @@
 
 Per key ``(club, app, environment, slo)`` an evaluation gives a :class:`Signal`:
 
-* ``firing`` — the SLO is ``ticket`` or ``page`` (the telemetry pseudo-SLO: some SLO of the app is
-  ``no_data``; the platform pseudo-SLO: the platform condition holds);
+* ``firing`` — the SLO is ``ticket`` or ``page`` (the silent pseudo-SLO: the app is dead, see
+  :mod:`.liveness`; the platform pseudo-SLO: the platform condition holds);
 * ``clean`` — the SLO is ``ok``;
 * ``frozen`` — ``no_data`` or ``low_traffic``: nothing to judge, the incident keeps its state
   (silence is not health, and a handful of requests is no evidence of recovery).
@@ -23,11 +23,12 @@ from typing import Any, Literal
 
 from vigie.config.clubs import Policy
 from vigie.incidents.inhibit import PlatformCondition, app_key
+from vigie.incidents.liveness import Liveness
 from vigie.incidents.model import (
     EVALUATED,
     NOTABLE,
     PLATFORM_SLO,
-    TELEMETRY_SLO,
+    SILENT_SLO,
     AppKey,
     Event,
     EventKind,
@@ -213,14 +214,19 @@ def status_cause(status: SloStatus) -> dict[str, Any]:
     }
 
 
-def signals(statuses: Sequence[SloStatus], platform: PlatformCondition) -> list[Signal]:
-    """One signal per SLO, per app (telemetry) and for the platform."""
+def signals(
+    statuses: Sequence[SloStatus],
+    platform: PlatformCondition,
+    liveness: Mapping[str, Liveness],
+) -> list[Signal]:
+    """One signal per SLO, per app (silent: dead or not, by service name) and for the
+    platform."""
     out: list[Signal] = []
-    no_data: dict[AppKey, dict[str, str]] = {}
+    apps: set[AppKey] = set()
     for status in statuses:
         t, d = status.target, status.decision
         key: Key = (t.club, t.app, t.environment or "", t.slo.name)
-        gaps = no_data.setdefault(app_key(status), {})
+        apps.add(app_key(status))
         recent = d.burn_rates.get(RECENT_WINDOW)
         recovered = recent is not None and recent <= 1
         if d.state in ("ticket", "page"):
@@ -231,21 +237,22 @@ def signals(statuses: Sequence[SloStatus], platform: PlatformCondition) -> list[
             out.append(Signal(key, "clean", "ticket", d.reason, status_cause(status), recovered))
         else:
             out.append(Signal(key, "frozen", "ticket", d.reason, status_cause(status)))
-        if d.state == "no_data":
-            gaps[t.slo.name] = d.reason
-    for (club, app, environment), gaps in no_data.items():
-        key = (club, app, environment, TELEMETRY_SLO)
-        if gaps:
-            reason = "telemetry stopped: " + "; ".join(f"{s}: {r}" for s, r in gaps.items())
-            out.append(Signal(key, "firing", "no_data", reason, {"slos": gaps}))
-        else:
-            out.append(Signal(key, "clean", "no_data", "telemetry flows", {}))
+    for club, app, environment in sorted(apps):
+        key = (club, app, environment, SILENT_SLO)
+        live = liveness.get(app)
+        if live is None:
+            continue  # not measured: nothing to say either way
+        cause: dict[str, Any] = {"usual": list(live.usual)}
+        if live.silent_since is not None:
+            cause["silent_since"] = live.silent_since.isoformat()
+        condition: Condition = "firing" if live.dead else "clean"
+        out.append(Signal(key, condition, "page", live.reason, cause))
     platform_cause = {
         "affected": [list(k) for k in platform.affected],
         "apps": platform.apps,
         "reason": platform.reason,
     }
-    condition: Condition = "firing" if platform.holds else "clean"
+    condition = "firing" if platform.holds else "clean"
     out.append(Signal(PLATFORM_KEY, condition, platform.severity, platform.reason, platform_cause))
     return out
 

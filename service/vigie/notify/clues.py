@@ -18,7 +18,7 @@ from functools import cache
 
 from vigie.config import Config
 from vigie.errors import StoreError
-from vigie.incidents.model import PLATFORM_SLO, TELEMETRY_SLO, Incident
+from vigie.incidents.model import PLATFORM_SLO, SILENT_SLO, Incident
 from vigie.ingest.scrub import Scrubber
 from vigie.reports import queries
 from vigie.reports.adapter import slo_info
@@ -56,7 +56,7 @@ class Clues:
         without its top error is better than no notice)."""
         out: dict[str, Clue] = {}
         for incident in incidents:
-            if incident.id in out or incident.slo in (TELEMETRY_SLO, PLATFORM_SLO):
+            if incident.id in out or incident.slo in (SILENT_SLO, PLATFORM_SLO):
                 continue
             try:
                 out[incident.id] = self._clue(incident, now)

@@ -34,7 +34,11 @@ COLOURS = {
 }
 ICONS = {"page": "🔴", "ticket": "🟠", "no_data": "⚪", "acknowledged": "🟡", "resolved": "✅"}
 # The engine's pseudo-SLOs (parenthesised, so never a configured SLO's slug), named in words.
-PSEUDO_SLOS = {"(telemetry)": "name_telemetry", "(platform)": "name_platform"}
+PSEUDO_SLOS = {
+    "(telemetry)": "name_telemetry",
+    "(silent)": "name_silent",
+    "(platform)": "name_platform",
+}
 MONTH_WINDOWS = frozenset({"28d", "30d", "31d", "4w"})
 
 _SUMMARY_MAX = 300  # the top error, cut: the report has it whole
@@ -101,7 +105,9 @@ def state_text(line: IncidentLine, t: Texts) -> str:
 
 def what_broke(line: IncidentLine, t: Texts, summary_max: int = _SUMMARY_MAX) -> list[str]:
     """The plain-words sentences of the description, one per line."""
-    if line.severity == "no_data":
+    if line.silent_since is not None:  # a dead app, in the captain's words and time zone
+        out = [t("silent", app=md.escape(line.app), time=t.fmt.time(line.silent_since))]
+    elif line.severity == "no_data":
         out = [t("telemetry_stopped")]
     elif line.state == "resolved":
         out = []  # "failing right now" would no longer be true

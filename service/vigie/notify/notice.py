@@ -77,6 +77,7 @@ class IncidentLine:
     total: int | None = None  # requests of the impact window
     residual_burn: float | None = None  # how fast the past outage still burns the budget
     residual_window: str | None = None  # … over that window (its pairs stop by themselves)
+    silent_since: datetime | None = None  # a dead app: no request since this minute
 
     @property
     def outage(self) -> timedelta | None:
@@ -156,7 +157,7 @@ def notice_to_json(notice: Notice) -> str:
 def _line_from(data: Mapping[str, Any]) -> IncidentLine:
     values = dict(data)
     values["since"] = datetime.fromisoformat(values["since"])
-    for name in ("resolved_at", "acknowledged_at", "impact_start", "impact_end"):
+    for name in ("resolved_at", "acknowledged_at", "impact_start", "impact_end", "silent_since"):
         if values.get(name) is not None:
             values[name] = datetime.fromisoformat(values[name])
     return IncidentLine(**values)
