@@ -28,7 +28,7 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
 from tests.dashboards.macros import TimeRange
 
 from vigie.config import Config, load_config
-from vigie.incidents.model import TELEMETRY_SLO, Event
+from vigie.incidents.model import SILENT_SLO, Event
 from vigie.incidents.store import IncidentStore
 from vigie.ingest.logs import convert_logs
 from vigie.ingest.metrics import convert_metrics
@@ -64,8 +64,8 @@ INCIDENT_EVENTS = (
     ("INC-OUTAGE001", 3, -20, "acknowledged", "algoets", "site-web", "availability", "page"),
     # forge: open ticket; wiki: telemetry incident resolved only after the end of the range.
     ("INC-FORGE0001", 1, -60, "opened", "cedille", "forge", "repo-api", "ticket"),
-    ("INC-WIKI00001", 1, -170, "opened", "cedille", "wiki", TELEMETRY_SLO, "no_data"),
-    ("INC-WIKI00001", 2, 10, "resolved", "cedille", "wiki", TELEMETRY_SLO, "no_data"),
+    ("INC-WIKI00001", 1, -170, "opened", "cedille", "wiki", SILENT_SLO, "no_data"),
+    ("INC-WIKI00001", 2, 10, "resolved", "cedille", "wiki", SILENT_SLO, "no_data"),
 )
 
 # (channel, event, minutes before the end) of outbox rows.
