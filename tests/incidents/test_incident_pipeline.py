@@ -159,3 +159,46 @@ def test_after_evaluation_never_raises(store: Store, delivery: RecordingDelivery
     assert svc.after_evaluation(evaluation(T0, {SHOP: "page"})) is None
     assert svc.failures == 1
     assert svc.after_evaluation(None) is None and svc.failures == 1
+
+
+def test_platform_incident_names_late_joiners_and_every_announcement_hears_the_end(
+    db: Store, delivery: RecordingDelivery
+) -> None:
+    apps = {target(c, f"app{i}"): "ok" for c in CAPTAINS for i in range(4)}
+    paging = {**apps, **{target("alpha", f"app{i}"): "page" for i in range(4)}}
+    paging[target("beta", "app0")] = "page"  # 5 of 12 apps page: a platform incident
+    svc = IncidentService(db, config(), LINKS, delivery=delivery)
+    cycle(svc, 0, paging)
+    cycle(svc, 1, paging)
+    announced = {n.channel: n for n in delivery.notices}
+    assert sorted(announced) == [ADMINS, "alpha", "beta"]
+    admin = announced[ADMINS]
+    assert admin.lines[0].dashboard_url == "https://grafana.example/d/vigie-overview"
+    assert admin.extra["apps"].split(", ") == [
+        "alpha/app0", "alpha/app1", "alpha/app2", "alpha/app3", "beta/app0",
+    ]  # fmt: skip
+    assert announced["beta"].extra["apps"] == "beta/app0"  # a captain sees their own apps
+    # gamma's app0 joins later: gamma's captains hear of it at once, the admins at the next
+    # group interval, alpha and beta (nothing of theirs changed) not at all.
+    joined = {**paging, target("gamma", "app0"): "page"}
+    out = cycle(svc, 2, joined)
+    assert [e.kind for e in out.events if e.slo == "(platform)"] == ["widened"]
+    assert [(n.channel, n.kind, n.extra["apps"]) for n in out.notices] == [
+        ("gamma", "platform_captain", "gamma/app0")
+    ]
+    for k in range(3, 12):
+        cycle(svc, k, joined)
+    updates = [n for n in delivery.notices if n.kind == "update"]
+    assert [n.channel for n in updates] == [ADMINS] and "gamma/app0" in updates[0].extra["apps"]
+    # The end: every message that announced it is edited (and followed up), captains included.
+    for k in range(12, 40):
+        cycle(svc, k, apps)
+    ends = {
+        n.channel: n.edit_of
+        for n in delivery.notices
+        if n.kind == "resolve" and n.lines[0].slo == "(platform)"
+    }
+    firsts = {
+        n.channel: n.key for n in delivery.notices if n.kind in ("platform", "platform_captain")
+    }
+    assert ends == firsts and sorted(ends) == [ADMINS, "alpha", "beta", "gamma"]

@@ -6,9 +6,10 @@ Per channel, from the incidents routed to it and the notification log of that ch
   (re)opened, then go out together as one notice: forty apps failing at once make one message.
   An incident resolved before it was told is never told. An incident covered by the platform
   incident (``held``) is not announced on its own;
-* **changes** of told incidents (escalated, reopened → ``update``; resolved → ``resolve``, an
-  edit of the message that announced it) go out together once ``group_interval`` has passed
-  since the channel's last notice; acknowledgements (``ack``, an edit) go at once;
+* **changes** of told incidents (escalated, reopened, widened → ``update``; resolved →
+  ``resolve``, an edit of the message that announced it) go out together once
+  ``group_interval`` has passed since the channel's last notice; acknowledgements (``ack``,
+  an edit) go at once;
 * **reminders**: an open, unacknowledged incident told nothing for ``repeat_interval`` joins the
   next ``update``.
 
@@ -113,15 +114,18 @@ def plan(
     for m in members:
         inc = m.incident
         h = _history(log, inc.id)
-        once_only = inc.is_platform and channel != ADMINS  # the captains' one short notice
+        # The captains' short platform notice: edited and followed up when it is acknowledged
+        # or ends, updated when apps of their club join it; no other update, no reminder.
+        captains = inc.is_platform and channel != ADMINS
         if h is None:
             if inc.is_open and m.held is None:
                 new.append(m)
-        elif once_only:
-            continue
         elif h.told_seq < inc.notable_seq:
             kind = {"acknowledged": "ack", "resolved": "resolve"}.get(inc.notable_kind, "update")
-            changed[kind].append((m, h))
+            if not (captains and kind == "update" and not _joined(inc, channel)):
+                changed[kind].append((m, h))
+        elif captains:
+            continue
         elif inc.state == "open" and now - h.last_at >= timing.repeat_interval:
             reminders.append((m, h))
     last_sent = max((t.created_at for t in log), default=None)
@@ -184,6 +188,13 @@ def _update(
     seqs = tuple(i.notable_seq for i in incidents)
     mentions = _mentions([m for m, _ in changes])  # reminders never ping
     return [Planned(key, channel, "update", incidents, mentions, None, reason, seqs)]
+
+
+def _joined(platform: Incident, channel: str) -> bool:
+    """Whether the platform incident's latest change added apps of this club."""
+    return platform.notable_kind == "widened" and any(
+        club == channel for club, _, _ in platform.widened_by
+    )
 
 
 def _mentions(members: Iterable[Member]) -> tuple[str, ...]:

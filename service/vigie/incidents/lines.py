@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from vigie.dashboards.admin import OVERVIEW_UID
 from vigie.dashboards.app import dashboard_uid
 from vigie.i18n import DEFAULT_TIMEZONE
 from vigie.incidents.grouping import Planned
@@ -43,8 +44,10 @@ class Links:
     def dashboard(
         self, club: str, app: str, start: datetime | None = None, end: datetime | None = None
     ) -> str:
-        """The app's dashboard; from ``start`` to ``end`` (None: now) when ``start`` is given."""
-        base = f"{self.grafana_url.rstrip('/')}/d/{quote(dashboard_uid(club, app))}"
+        """The app's dashboard (the admins' overview for the platform: no club, no app); from
+        ``start`` to ``end`` (None: now) when ``start`` is given."""
+        uid = OVERVIEW_UID if not club and not app else dashboard_uid(club, app)
+        base = f"{self.grafana_url.rstrip('/')}/d/{quote(uid)}"
         if start is None:
             return base
         until = str(int(end.timestamp() * 1000)) if end is not None else "now"
@@ -100,9 +103,7 @@ def incident_line(incident: Incident, links: Links, clue: Clue | None = None) ->
         budget_remaining=None if budget is None else float(budget),
         since=incident.since,
         resolved_at=incident.resolved_at,
-        dashboard_url=""
-        if incident.is_platform
-        else links.dashboard(incident.club, incident.app, start, end),
+        dashboard_url=links.dashboard(incident.club, incident.app, start, end),
         incident_url=links.incident(incident.id),
         summary=clue.top_error[:_SUMMARY_MAX],  # never the engine's reason: it is jargon
         acknowledged_by=incident.acknowledged_by,
@@ -147,7 +148,16 @@ def to_notice(
         ]
         incidents += sorted(mine, key=lambda i: i.id)
         total = platform.cause.get("apps")
-        extra = {"platform_incident": platform.id, "apps_total": str(total or "")}
+        apps = [
+            f"{club}/{app}" + (f" ({env})" if env else "")
+            for club, app, env in platform.affected
+            if route.channel in (ADMINS, club)
+        ]
+        extra = {
+            "platform_incident": platform.id,
+            "apps_total": str(total or ""),
+            "apps": ", ".join(apps),  # every covered app this channel may know of
+        }
     return Notice(
         key=planned.key,
         channel=planned.channel,

@@ -39,7 +39,7 @@ State = Literal["open", "acknowledged", "resolved"]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 STATES: tuple[str, ...] = get_args(State)
 NOTABLE: frozenset[str] = frozenset(
-    {"opened", "escalated", "deescalated", "resolved", "reopened", "acknowledged"}
+    {"opened", "escalated", "deescalated", "resolved", "reopened", "acknowledged", "widened"}
 )
 """Event kinds a channel is told about; the others only change internal state."""
 EVALUATED: frozenset[str] = frozenset(
@@ -139,6 +139,7 @@ class Incident:
     acknowledged_at: datetime | None = None
     silenced_by: str | None = None  # id of the silence that matches it now
     affected: tuple[AppKey, ...] = ()  # platform incident: the apps it covers
+    widened_by: tuple[AppKey, ...] = ()  # … those its latest widening added
     last_evaluation_at: datetime | None = None  # latest evaluation applied to it
     resolution: Mapping[str, Any] = field(default_factory=lambda: frozen({}))
     # the cause of its resolution: impact measured, remaining burn of the past outage

@@ -141,7 +141,9 @@ def _changed(incident: Incident, event: Event) -> Incident:
             residual_until=None,
         )
     if kind == "widened":
-        return replace(incident, affected=_affected(event.cause))
+        wider = _affected(event.cause)
+        added = tuple(k for k in wider if k not in incident.affected)
+        return replace(incident, affected=wider, widened_by=added)
     if kind == "acknowledged":
         return replace(incident, acknowledged_by=event.author, acknowledged_at=event.at)
     if kind == "silenced":

@@ -135,15 +135,22 @@ def _channel_name(notice: Notice, t: Texts, club_names: Mapping[str, str]) -> st
 def _headline(notice: Notice, t: Texts, club_names: Mapping[str, str]) -> str:
     lines = notice.lines
     club = _channel_name(notice, t, club_names)
+    covered = [a for a in notice.extra.get("apps", "").split(", ") if a]
+    named = (
+        " " + t("platform_apps", apps=md.truncate(md.escape(", ".join(covered)), 600))
+        if covered
+        else ""
+    )
     if notice.kind == "platform":
-        apps = len({(x.club, x.app) for x in lines if x.app})
-        text = t("platform", apps=apps, clubs=len({x.club for x in lines if x.club}))
+        apps = len(covered) or len({(x.club, x.app) for x in lines if x.app})
+        clubs = {a.split("/")[0] for a in covered} or {x.club for x in lines if x.club}
+        text = t("platform", apps=apps, clubs=len(clubs))
         if (total := notice.extra.get("apps_total", "")).isdigit():
             text += " " + t("platform_share", alerting=apps, total=int(total))
-        return text
+        return text + named
     if notice.kind == "platform_captain":
-        count = len({x.app for x in lines if x.app})
-        return t("platform_captain", club=t.fmt.of(club), count=count)
+        count = len(covered) or len({x.app for x in lines if x.app})
+        return t("platform_captain", club=t.fmt.of(club), count=count) + named
     if notice.kind in ("escalation", "reminder"):
         oldest = min((x.since for x in lines), default=notice.created_at)
         return t(
