@@ -11,14 +11,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from report_seed import BAD_FROM, OPENED, RESOLVED, T0, Seeded, seed
+from report_seed import BAD_FROM, OPENED, RESOLVED, T0, Seeded, config, seed
 
 from vigie.incidents.impact import MINUTE, ceil_minute, impact_start, is_bad
+from vigie.incidents.lines import Links
+from vigie.incidents.model import Event
+from vigie.incidents.service import IncidentService
+from vigie.incidents.store import IncidentStore
 from vigie.ingest.scrub import REGEX_FLAGS, load_patterns
 from vigie.reports import queries
 from vigie.reports.facts import trace_url, version_changes
 from vigie.reports.queries import Minute
 from vigie.reports.service import ReportService
+from vigie.slo.synthetic import insert_traffic
 from vigie.store import Store
 
 
@@ -209,3 +214,44 @@ def test_deployments_are_real_version_changes_on_sparse_traffic(db: Store) -> No
     assert [(c.at, c.kind, c.detail) for c in changes] == [
         (first, "deploy", "service.version 1.4.3 (← 1.4.2)")
     ]
+
+
+def test_platform_report_counts_every_covered_app(db: Store) -> None:
+    now = db.query("SELECT now()").scalar().replace(second=0, microsecond=0, tzinfo=OPENED.tzinfo)
+    opened, resolved = now - timedelta(hours=2), now - timedelta(hours=1, minutes=30)
+    apps = (("alpha", "shop"), ("alpha", "blog"), ("gamma", "wiki"), ("gamma", "late"))
+    for k, (_, app) in enumerate(apps):  # 10 requests a minute, every (k + 2)-th fails
+        insert_traffic(
+            db, service=app, start=opened - timedelta(hours=1), duration=timedelta(hours=3),
+            per_minute=10, error_every=k + 2,
+        )  # fmt: skip
+    covered = [[club, app, ""] for club, app in apps]
+    platform = "INC-PLATFORM01"
+    events = [
+        Event(platform, 1, opened, opened, "opened", "", "", "", "(platform)", "page",
+              "3 of 4 apps page", {"affected": covered[:3]}),
+        Event(platform, 2, opened + timedelta(minutes=5), opened + timedelta(minutes=5),
+              "widened", "", "", "", "(platform)", "page", "now 4", {"affected": covered}),
+        Event(platform, 3, resolved, resolved, "resolved", "", "", "", "(platform)", "page",
+              "calm"),
+        Event("INC-COVERED01", 1, opened, opened, "opened", "gamma", "late", "", "availability",
+              "page", "burn"),
+        Event("INC-ELSEWHERE", 1, opened, opened, "opened", "alpha", "other", "", "availability",
+              "page", "burn"),
+    ]  # fmt: skip
+    IncidentStore(db).append(events)
+    service = IncidentService(
+        db, config(), Links("https://vigie.test", "https://grafana.test"), clock=lambda: now
+    )
+    reports = ReportService(service)
+    facts = reports.facts(platform)
+    minutes = int((resolved - opened) / MINUTE)
+    expected = [
+        (club, app, -(-10 * minutes // (k + 2)), 10 * minutes)
+        for k, (club, app) in enumerate(apps)
+    ]
+    assert [(c.club, c.app, c.failed, c.total) for c in facts.covered] == expected
+    assert (facts.failed, facts.total) == (sum(e[2] for e in expected), 40 * minutes)
+    assert facts.links["dashboard"] == "https://grafana.test/d/vigie-overview"
+    assert [r.id for r in facts.related] == ["INC-COVERED01"]  # only its apps' incidents
+    assert [v.incident_id for v in reports.on_incident_resolved(platform)] == [platform]

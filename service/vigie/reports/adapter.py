@@ -84,4 +84,5 @@ def to_record(
         acknowledged_by=incident.acknowledged_by,
         resolved_at=incident.resolved_at,
         timeline=tuple(sorted(entries, key=lambda e: e.at)),
+        covered=incident.affected,
     )

@@ -34,10 +34,18 @@ from vigie.incidents.impact import (
     MINUTE as MINUTE,  # re-exported: the web pages' charts use the same minute
 )
 from vigie.incidents.lines import Links
+from vigie.incidents.model import Incident
 from vigie.incidents.store import IncidentStore
 from vigie.ingest.scrub import PiiPatterns
 from vigie.reports import queries
-from vigie.reports.model import Facts, IncidentRecord, Related, TimelineEntry
+from vigie.reports.model import (
+    AppImpact,
+    Facts,
+    IncidentRecord,
+    Related,
+    SloInfo,
+    TimelineEntry,
+)
 from vigie.reports.queries import Minute, Scope
 from vigie.store import Store
 
@@ -127,10 +135,16 @@ def gather(
     opened = floor_minute(record.opened_at)
     until = record.resolved_at or now
     last = max(ceil_minute(until), opened + MINUTE)
-    every = queries.sli_minutes(store, scope, opened - LOOKBACK, last)
-    impact = impact_of(every, record.opened_at, until, slo.error_budget)
-    start, end = impact.start, impact.end
-    failed, total, peak, mean = ratios([m for m in every if start <= m.at < end])
+    covered = _covered(store, record, slo, opened, last)
+    if record.covered:  # the platform: its window is the alert's, its requests its apps'
+        start, end = opened, last
+        inside = [m for _, minutes in covered for m in minutes]
+    else:
+        every = queries.sli_minutes(store, scope, opened - LOOKBACK, last)
+        impact = impact_of(every, record.opened_at, until, slo.error_budget)
+        start, end = impact.start, impact.end
+        inside = [m for m in every if start <= m.at < end]
+    failed, total, peak, mean = ratios(inside)
     w_total, w_bad = queries.window_counts(store, scope, end - timedelta(days=slo.window_days), end)
     consumed, remaining = budget(failed, w_total, w_bad, slo.error_budget)
     lookback = start - BASELINE
@@ -141,7 +155,9 @@ def gather(
         for i in IncidentStore(store).incidents(
             club=record.club, app=record.app, since=record.opened_at - RELATED_SINCE
         )
-        if i.id != record.id and i.opened_at >= record.opened_at - RELATED_SINCE
+        if i.id != record.id
+        and i.opened_at >= record.opened_at - RELATED_SINCE
+        and (not record.covered or _during(i, record.covered, start, end))
     ]
     link_map = {
         "incident": links.incident(record.id),
@@ -173,4 +189,30 @@ def gather(
             None if pii is None else tuple(queries.pii_matches(store, record.app, start, end, pii))
         ),
         links=link_map,
+        covered=tuple(
+            AppImpact(*key, sum(m.bad for m in minutes), sum(m.total for m in minutes))
+            for key, minutes in covered
+        ),
     )
+
+
+def _during(
+    incident: Incident, covered: Sequence[tuple[str, str, str]], start: datetime, end: datetime
+) -> bool:
+    """For a platform incident: an incident of an app it covers, open during its window."""
+    resolved = incident.resolved_at
+    return (
+        incident.app_key in covered
+        and incident.opened_at < end
+        and (resolved is None or resolved >= start)
+    )
+
+
+def _covered(
+    store: Store, record: IncidentRecord, slo: SloInfo, start: datetime, end: datetime
+) -> list[tuple[tuple[str, str, str], list[Minute]]]:
+    """Per app a platform incident covers, its minutes over ``[start, end)`` (availability)."""
+    return [
+        (key, queries.sli_minutes(store, Scope(key[1], key[2], slo), start, end))
+        for key in record.covered
+    ]

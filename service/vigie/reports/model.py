@@ -78,6 +78,7 @@ class IncidentRecord:
     acknowledged_by: str | None
     resolved_at: datetime | None
     timeline: tuple[TimelineEntry, ...]
+    covered: tuple[tuple[str, str, str], ...] = ()  # platform incident: (club, app, environment)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,17 @@ class Counted:
 @dataclass(frozen=True)
 class RouteImpact:
     route: str
+    failed: int
+    total: int
+
+
+@dataclass(frozen=True)
+class AppImpact:
+    """One app a platform incident covers, with its requests over the incident's window."""
+
+    club: str
+    app: str
+    environment: str
     failed: int
     total: int
 
@@ -132,6 +144,7 @@ class Facts:
     related: tuple[Related, ...]
     pii_matches: tuple[Counted, ...] | None = None  # security reports: matches per PII rule
     links: dict[str, str] = field(default_factory=dict)  # dashboard, incident, traces by id
+    covered: tuple[AppImpact, ...] = ()  # platform incident: every app it covers
 
     @property
     def time_to_detect(self) -> float:
@@ -220,6 +233,7 @@ def facts_from_dict(data: dict[str, Any]) -> Facts:
             "acknowledged_at": _time(inc["acknowledged_at"]),
             "resolved_at": _time(inc["resolved_at"]),
             "timeline": _timeline(inc["timeline"]),
+            "covered": tuple(tuple(k) for k in inc.get("covered", ())),
         }
     )
     pii = data.get("pii_matches")
@@ -252,4 +266,5 @@ def facts_from_dict(data: dict[str, Any]) -> Facts:
         ),
         pii_matches=None if pii is None else tuple(Counted(**c) for c in pii),
         links=dict(data.get("links", {})),
+        covered=tuple(AppImpact(**c) for c in data.get("covered", ())),
     )

@@ -120,7 +120,7 @@ class ReportService:
         resolution (or before a re-opening resolved again) gets a version with the facts
         measured now, its human text kept; a report already measured at this resolution: none."""
         incident, _ = self.incidents.get(incident_id)
-        if incident.is_platform or incident.resolved_at is None:
+        if incident.resolved_at is None:
             return []
         current = self.store.latest(incident_id)
         if current is None:
