@@ -237,6 +237,7 @@ def test_twelve_minute_outage_is_told_as_twelve_minutes(
     club = next(n for n in resolve if n.channel == "alpha")
     text = render_message(club, club_names={"alpha": "Alpha"})["content"]
     assert "après 12 min" in text and f"{line.failed} requêtes sur" in text, text
+    assert "L'alerte est restée ouverte 17 min" in text, text  # opened at +1, resolved at +18
     # The post-incident draft: same impact.
     facts = ReportService(svc).facts(club.lines[0].incident_id)
     assert facts.time_to_resolve is not None

@@ -77,3 +77,13 @@ def test_inhibited_while_the_platform_incident_covers_the_app() -> None:
     assert inhibited_by(late, open_platform) is None  # not one of the apps it covers
     assert inhibited_by(app0, platform) is None  # resolved: no longer inhibits
     assert inhibited_by(open_platform, open_platform) is None
+
+
+def test_many_dead_apps_at_once_are_the_platform() -> None:
+    # Requests stop for 5 of 10 apps in the same minutes, before their SLOs go no_data: the
+    # ingestion is failing, one platform incident instead of five pages to five captains.
+    healthy = statuses(10, 0, 0)
+    dead = {f"app{i}" for i in range(5)}
+    condition = platform_condition(healthy, 0.3, dead)
+    assert condition.holds and len(condition.affected) == 5
+    assert not platform_condition(healthy, 0.3, {"app0", "app1"}).holds  # two dead apps: pages

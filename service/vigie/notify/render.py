@@ -181,6 +181,8 @@ def _follow_up(notice: Notice, t: Texts, original_link: str | None) -> str:
         text = t("resolve_one", what=what, duration=t.duration(_lasted(line)))
         if line.failed is not None and line.total is not None:
             text += t("impact_failed", failed=line.failed, total=line.total)
+        if line.outage is not None and line.resolved_at is not None:  # the alert, labelled
+            text += t("alert_lifetime", duration=t.duration(line.resolved_at - line.since))
         if line.residual_burn is not None and line.residual_window:
             text += t(
                 "residual",

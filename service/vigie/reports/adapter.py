@@ -17,8 +17,8 @@ from vigie.reports.model import IncidentRecord, SloInfo, TimelineEntry
 
 # Event kinds that belong in a report's timeline (calm/refired are evaluation bookkeeping).
 TIMELINE_KINDS = frozenset(
-    {"opened", "escalated", "resolved", "reopened", "acknowledged", "silenced", "unsilenced",
-     "gate_override"}
+    {"opened", "escalated", "deescalated", "widened", "resolved", "reopened", "acknowledged",
+     "silenced", "unsilenced", "gate_override"}
 )
 DEFAULT_OBJECTIVE = 99.9
 
