@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from vigie.incidents.liveness import DEAD_MIN_REQUESTS, MIN_SILENCE, judge, read_liveness
+from vigie.ingest.rows import NoScrub
+from vigie.ingest.traces import convert_traces
+from vigie.loadgen.catalog import SAMPLE_APPS
+from vigie.loadgen.otlp import encode_traces
+from vigie.loadgen.traffic import request_stream
 from vigie.slo.synthetic import insert_traffic
 from vigie.store import Store
 
 T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
 MINUTE = timedelta(minutes=1)
+NS = 1_000_000_000
 
 
 def test_rule() -> None:
@@ -50,3 +56,30 @@ def test_a_busy_app_that_stops_is_dead_a_quiet_night_is_not(db: Store) -> None:
     assert not quiet["never"].dead and quiet["never"].silent_since is None
     # …and the dead app stays dead as the silence grows
     assert read_liveness(db, apps, stop + timedelta(hours=3))["site-web"].dead
+
+
+def test_the_demo_historys_quiet_nights_page_nobody(db: Store) -> None:
+    """Four days of the load generator's history (Poisson arrivals, Montréal's daily profile:
+    nights at a tenth of the afternoons): hour after hour of the last day, no app is dead."""
+    start = T0 - timedelta(days=3)
+    requests = request_stream(
+        SAMPLE_APPS, int(start.timestamp()) * NS, int((T0 + timedelta(days=1)).timestamp()) * NS,
+        0.03, (), seed=11, daily=True,
+    )  # fmt: skip
+    converted = convert_traces(encode_traces(list(requests)), NoScrub())
+    for batch in converted.batches:
+        db.insert(batch.table, batch.columns, batch.data, column_oriented=True)
+    apps = sorted({a.name for a in SAMPLE_APPS})
+    verdicts = [
+        (hour, live)
+        for hour in range(1, 24)
+        for live in read_liveness(db, apps, T0 + timedelta(hours=hour)).values()
+    ]
+    assert not [(hour, v.app, v.reason) for hour, v in verdicts if v.dead]
+    # …yet there were long silences (the old "no event in an hour" rule paged on them)
+    longest = max(
+        T0 + timedelta(hours=hour) - v.silent_since
+        for hour, v in verdicts
+        if v.silent_since is not None
+    )
+    assert longest >= timedelta(hours=1), longest
