@@ -173,7 +173,7 @@ def test_platform_incident_names_late_joiners_and_every_announcement_hears_the_e
     announced = {n.channel: n for n in delivery.notices}
     assert sorted(announced) == [ADMINS, "alpha", "beta"]
     admin = announced[ADMINS]
-    assert admin.lines[0].dashboard_url == "https://grafana.example/d/vigie-overview"
+    assert admin.lines[0].dashboard_url.startswith("https://grafana.example/d/vigie-overview?")
     assert admin.extra["apps"].split(", ") == [
         "alpha/app0", "alpha/app1", "alpha/app2", "alpha/app3", "beta/app0",
     ]  # fmt: skip

@@ -87,7 +87,7 @@ def test_a_dead_app_pages_its_captain_and_the_admins() -> None:
     assert (inc.slo, inc.severity) == (SILENT_SLO, "page")
     routing = route(inc, alerts(gamma=QUIET), NIGHT)  # pages do not wait for quiet hours
     assert [(r.channel, r.mentions) for r in routing.routes] == [
-        (ADMINS, ()),
+        (ADMINS, (ADMIN_USER,)),
         ("gamma", (CAPTAINS["gamma"],)),
     ]
     assert routing.held == ()

@@ -51,6 +51,6 @@ def test_the_top_error_is_scrubbed_and_cut_short(db: Store) -> None:
 def test_pseudo_slos_have_no_clues(db: Store) -> None:
     seeded = seed(db)
     (shop,) = [i for i in IncidentStore(db).incidents(club="alpha") if i.id == seeded.incident_id]
-    pseudo = [replace(shop, id=f"INC-{slo}", slo=slo) for slo in ("(telemetry)", "(platform)")]
+    pseudo = [replace(shop, id=f"INC-{slo}", slo=slo) for slo in ("(silent)", "(platform)")]
     clues = Clues(db, config()).of([*pseudo, shop], RESOLVED)
     assert list(clues) == [shop.id]
