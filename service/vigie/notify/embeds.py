@@ -14,6 +14,7 @@ one per line and ends with "… and N more".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -89,11 +90,16 @@ def incident_embeds(
     return embeds
 
 
+def lasted(line: IncidentLine) -> timedelta:
+    """How long users suffered (the measured outage), else how long the alert was open."""
+    assert line.resolved_at is not None
+    return line.outage if line.outage is not None else line.resolved_at - line.since
+
+
 def state_text(line: IncidentLine, t: Texts) -> str:
     severity = t(f"severity_{line.severity}")
     if line.state == "resolved" and line.resolved_at is not None:
-        lasted = line.outage if line.outage is not None else line.resolved_at - line.since
-        return t("state_resolved", duration=t.duration(lasted))
+        return t("state_resolved", duration=t.duration(lasted(line)))
     if line.state == "acknowledged" and line.acknowledged_by:
         at = t.fmt.time(line.acknowledged_at) if line.acknowledged_at else t("none")
         who = md.escape(line.acknowledged_by)

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from vigie.notify import markdown as md
 from vigie.notify.digest import from_json, render_digest
-from vigie.notify.embeds import incident_embeds, name, url
-from vigie.notify.notice import ADMINS, IncidentLine, Notice
+from vigie.notify.embeds import incident_embeds, lasted, name, url
+from vigie.notify.notice import ADMINS, Notice
 from vigie.notify.texts import Texts
 
 Payload = dict[str, Any]
@@ -178,7 +177,7 @@ def _follow_up(notice: Notice, t: Texts, original_link: str | None) -> str:
     lines = notice.lines
     if notice.kind == "resolve" and len(lines) == 1 and lines[0].resolved_at is not None:
         line = lines[0]
-        text = t("resolve_one", what=what, duration=t.duration(_lasted(line)))
+        text = t("resolve_one", what=what, duration=t.duration(lasted(line)))
         if line.failed is not None and line.total is not None:
             text += t("impact_failed", failed=line.failed, total=line.total)
         if line.outage is not None and line.resolved_at is not None:  # the alert, labelled
@@ -205,8 +204,3 @@ def _follow_up(notice: Notice, t: Texts, original_link: str | None) -> str:
         text += t("original", link=url(original_link))
     return text
 
-
-def _lasted(line: IncidentLine) -> timedelta:
-    """How long users suffered (the measured outage), else how long the alert was open."""
-    assert line.resolved_at is not None
-    return line.outage if line.outage is not None else line.resolved_at - line.since
