@@ -217,8 +217,10 @@ def test_twelve_minute_outage_is_told_as_twelve_minutes(
     events = run(svc, db, ticks(t0, t0 + timedelta(minutes=25)))
     # Afterwards the 6h/30m page pair fires for 30 min and the 3d/6h ticket pair for 6 h on
     # the past outage: neither reopens it nor opens another incident.
+    told = len(delivery.notices)
     later = run(svc, db, ticks(t0 + timedelta(minutes=25), t0 + timedelta(hours=7), TICK * 40))
     assert later == [], [(a - t0, k, s) for a, k, s in later]
+    assert len(delivery.notices) == told  # and nobody hears of it again
     opened = next(at for at, kind, _ in events if kind == "opened")
     resolved = next(at for at, kind, _ in events if kind == "resolved")
     theory = 0.001 / 1.0 * timedelta(hours=1) * 14.4  # 52 s
