@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from vigie.access.audit import AuditTrail
+from vigie.access.tokens import TokenStore
 from vigie.config import Config, load_config
 from vigie.gate.service import GateService
 from vigie.incidents.lines import Links
@@ -51,6 +53,9 @@ class Runtime:
     incidents: IncidentService
     reports: ReportService
     gate: GateService
+    tokens: TokenStore
+    audit: AuditTrail
+    clock: Callable[[], datetime]
     scheduler: BackgroundScheduler | None = None
     digests: WeeklyDigests | None = None  # Monday mornings, after an evaluation
 
@@ -67,6 +72,7 @@ class Runtime:
             self.scheduler.shutdown(wait=True)
         self.write_queue.close()
         self.delivery.stop()
+        self.audit.stop()
         log.info(
             "vigie stopped",
             extra={
@@ -121,7 +127,11 @@ def start(
         incidents=incidents,
         reports=ReportService(incidents),
         gate=GateService(evaluator, incidents, clock),
+        tokens=TokenStore(store, clock),
+        audit=AuditTrail(store, clock),
+        clock=clock,
     )
+    runtime.audit.start()
     if schedule:  # scheduled work: evaluations, and the Monday digests after them
         runtime.digests = WeeklyDigests(store, config, incidents.links, clock, delivery)
         runtime.scheduler = start_scheduler(

@@ -9,10 +9,10 @@ import typer
 from report_seed import seed
 from typer.testing import CliRunner
 
+from vigie.access.tokens import TokenStore
 from vigie.cli import report, token
 from vigie.settings import Settings, load_settings
 from vigie.store import Store
-from vigie.web.auth import TokenStore
 
 app = typer.Typer()
 
@@ -71,14 +71,14 @@ def test_token_create_prints_a_working_token_once(db: Store, config_dir: Path) -
     runner = CliRunner()
     made = runner.invoke(app, ["token", "create", "--club", "alpha", "--label", "léa"])
     assert made.exit_code == 0, made.output
-    value = made.output.strip()
+    value = made.stdout.strip()
     principal = TokenStore(db).lookup(value)
     assert principal is not None and (principal.role, principal.club, principal.label) == (
         "captain", "alpha", "léa",
     )  # fmt: skip
     admin = runner.invoke(app, ["token", "create", "--admin"])
-    assert admin.exit_code == 0 and admin.output.strip() != value
-    found = TokenStore(db).lookup(admin.output.strip())
+    assert admin.exit_code == 0 and admin.stdout.strip() != value
+    found = TokenStore(db).lookup(admin.stdout.strip())
     assert found is not None and found.is_admin
     assert runner.invoke(app, ["token", "create"]).exit_code == 2
     assert runner.invoke(app, ["token", "create", "--admin", "--club", "alpha"]).exit_code == 2

@@ -17,7 +17,7 @@ def serve(
     port: int = typer.Option(8000, help="Port of the OTLP/HTTP receiver and the API."),
 ) -> None:
     """Run the service until interrupted; SIGINT/SIGTERM flush accepted telemetry first."""
-    from vigie.api.app import create_app
+    from vigie.server import create_app
 
     settings = settings_of(ctx)
     configure_logging(settings.log_level)

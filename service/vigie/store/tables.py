@@ -151,3 +151,7 @@ INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
     METRICS_EXPONENTIAL_HISTOGRAM: METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS,
     METRICS_SUMMARY: METRICS_SUMMARY_COLUMNS,
 }
+
+# Vigie's own tables (created by the migrations under store/migrations/).
+API_TOKENS = "vigie_api_tokens"
+TOKEN_USES = "vigie_token_uses"
