@@ -79,8 +79,8 @@ def test_no_input_makes_a_server_error(fuzzed: dict[str, Any]) -> None:
             response = case.call(headers=fuzzed["headers"])
             statuses[response.status_code] += 1
             if response.status_code >= 500 or "Traceback" in response.text:
-                failures.append(f"{case.method} {case.formatted_path} {case.query} "
-                                f"{case.body!r} -> {response.status_code} {response.text[:200]}")  # fmt: skip
+                what = f"{case.method} {case.formatted_path} {case.query} {case.body!r}"
+                failures.append(f"{what} -> {response.status_code} {response.text[:200]}")
 
         check()
     assert failures == []

@@ -25,10 +25,11 @@ from vigie.slo.spans import (
     ROUTE,
     SERVER_SPAN,
 )
-from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
-from vigie.store.migrations.m0011_slo_coarse_rollups import DAY as DAY_LE
-from vigie.store.migrations.m0011_slo_coarse_rollups import HOUR as HOUR_LE
-from vigie.store.migrations.m0011_slo_coarse_rollups import MINUTE as MINUTE_LE
+from vigie.store.tables import SERVICE_ACTIVITY as ACTIVITY
+from vigie.store.tables import SLO_LE_DAY as DAY_LE
+from vigie.store.tables import SLO_LE_HOUR as HOUR_LE
+from vigie.store.tables import SLO_LE_MINUTE as MINUTE_LE
+from vigie.store.tables import SLO_MINUTE as ROLLUP
 
 _NO_THRESHOLDS = "CAST([], 'Array(UInt64)')"
 
