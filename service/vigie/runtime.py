@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -28,6 +28,7 @@ from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
 from vigie.ingest.pipeline import Ingest
 from vigie.ingest.writer import WriteQueue
+from vigie.notify.direct import EvaluationWatch
 from vigie.notify.discord import WebhookClient
 from vigie.notify.dispatcher import Delivery
 from vigie.notify.weekly import WeeklyDigests
@@ -56,11 +57,14 @@ class Runtime:
     tokens: TokenStore
     audit: AuditTrail
     clock: Callable[[], datetime]
+    watch: EvaluationWatch | None = None
     scheduler: BackgroundScheduler | None = None
     digests: WeeklyDigests | None = None  # Monday mornings, after an evaluation
 
     def after_evaluation(self, evaluation: Evaluation) -> None:
         """What each scheduled evaluation feeds: incidents, then drafts of resolved ones."""
+        if self.watch is not None:
+            self.watch.succeeded()
         self.reports.after_cycle(self.incidents.after_evaluation(evaluation))
         # notices a replay (`vigie evaluate`) left pending in the outbox go out too
         self.delivery.run_pending()
@@ -90,8 +94,10 @@ def start(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     discord_transport: httpx.BaseTransport | None = None,
     schedule: bool = True,
+    watch: EvaluationWatch | None = None,
 ) -> Runtime:
-    """Start every part over ``store``; ``schedule=False`` leaves evaluation to the caller."""
+    """Start every part over ``store``; ``schedule=False`` leaves evaluation to the caller.
+    ``watch`` hears of every scheduled evaluation, failed or not."""
     config = load_config(settings.config_dir)
     policy = config.alerts.policy
     queue = WriteQueue(
@@ -114,7 +120,12 @@ def start(
         delivery=delivery,
     )
     evaluator = Evaluator(
-        store, targets_from_files(config.slo_files), clock, stale_after=policy.no_data_after
+        store,
+        targets_from_files(config.slo_files),
+        clock,
+        stale_after=policy.no_data_after,
+        # older than two cycles, an answer (the gate's) needs a new evaluation, or is a 503
+        max_age=timedelta(seconds=2 * settings.evaluation_interval_s),
     )
     runtime = Runtime(
         settings=settings,
@@ -130,6 +141,7 @@ def start(
         tokens=TokenStore(store, clock),
         audit=AuditTrail(store, clock),
         clock=clock,
+        watch=watch,
     )
     runtime.audit.start()
     if schedule:  # scheduled work: evaluations, and the Monday digests after them
@@ -138,6 +150,7 @@ def start(
             runtime.evaluator,
             interval_s=settings.evaluation_interval_s,
             on_evaluation=runtime.after_evaluation,
+            on_failure=watch.failed if watch is not None else None,
         )
     return runtime
 

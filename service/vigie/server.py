@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,9 +29,13 @@ from vigie.api import reports as reports_api
 from vigie.api import slos as slos_api
 from vigie.api import tokens as tokens_api
 from vigie.api.auth import check_guarded, require_principal
+from vigie.config import load_config
 from vigie.errors import StoreError
 from vigie.ingest import receiver
+from vigie.notify.direct import EvaluationWatch, admin_post
+from vigie.notify.discord import WebhookClient
 from vigie.settings import Settings
+from vigie.startup import Startup
 from vigie.store import Store, connect
 from vigie.store.migrations import migrate
 from vigie.web import guard, pages
@@ -111,41 +115,64 @@ def create_app(
     discord_transport: httpx.BaseTransport | None = None,
     migrate_on_start: bool = True,
     schedule: bool = True,
+    open_store: Callable[[], Store] | None = None,
+    retry_delays_s: tuple[float, float] = (1.0, 60.0),
 ) -> FastAPI:
     """``environ`` holds the webhook secrets named in ``alerts/clubs.yaml`` (the CLI passes
-    ``os.environ``); ``schedule=False`` leaves SLO evaluation to the caller (tests, replays)."""
+    ``os.environ``); ``schedule=False`` leaves SLO evaluation to the caller (tests, replays).
+    The store is ``store``, else what ``open_store`` (default: :func:`vigie.store.connect`)
+    opens, retried from the first to the longest of ``retry_delays_s`` while it fails."""
     slot = deps.Slot()
+    env = environ or {}
+    config = load_config(settings.config_dir)
+    watch = EvaluationWatch(
+        admin_post(config.alerts, env, WebhookClient(transport=discord_transport)),
+        clock,
+        timedelta(seconds=settings.evaluation_alarm_after_s),
+    )
+    opened: list[Store] = []
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        active = store if store is not None else connect(settings)
+    def attempt() -> runtime.Runtime:
+        active = store
+        if active is None:
+            active = open_store() if open_store is not None else connect(settings)
+            opened.append(active)
         if migrate_on_start:
             applied = migrate(active, settings)
             if applied:
                 log.info("schema migrated", extra={"versions": applied})
         parts = runtime.start(
-            settings,
-            active,
-            environ=environ or {},
-            clock=clock,
-            discord_transport=discord_transport,
-            schedule=schedule,
-        )
+            settings, active, environ=env, clock=clock, discord_transport=discord_transport,
+            schedule=schedule, watch=watch,
+        )  # fmt: skip
+        log.info("vigie started", extra={"store": repr(active), "version": __version__})
+        return parts
+
+    def ready(parts: runtime.Runtime) -> None:
         app.state.runtime = parts
         app.state.write_queue = parts.write_queue  # read by the OTLP receiver
         app.state.ingest = parts.ingest
         slot.services = services_of(parts)
-        log.info("vigie started", extra={"store": repr(active), "version": __version__})
+
+    startup = Startup(attempt, ready, watch, first_delay_s=retry_delays_s[0],
+                      max_delay_s=retry_delays_s[1])  # fmt: skip
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        startup.start()
         try:
             yield
         finally:
             slot.services = None
-            parts.stop()
-            if store is None:
+            parts = startup.stop()
+            if parts is not None:
+                parts.stop()
+            for active in opened:
                 active.close()
 
     app = FastAPI(title="Vigie", version=__version__, lifespan=lifespan)
     app.state.vigie = slot
+    app.state.startup = startup
     _routes(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -154,9 +181,15 @@ def create_app(
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
-        queue = app.state.write_queue
+        parts = startup.runtime
+        if parts is None:
+            body: dict[str, Any] = {"ready": False, "reason": startup.reason}
+            return JSONResponse(body, status_code=503)
+        queue = parts.write_queue
         ready = queue.stats.store_available
-        body = {"store_available": ready, "queued_rows": queue.stats.queued_rows}
+        body = {"ready": ready, "store_available": ready, "queued_rows": queue.stats.queued_rows}
+        if not ready:
+            body["reason"] = "the store refuses writes; telemetry waits in the queue"
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return _checked(app)
