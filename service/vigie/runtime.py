@@ -115,7 +115,7 @@ def start(
     incidents = IncidentService(
         store,
         config,
-        Links(settings.public_url, settings.grafana_url),
+        Links.of(settings),
         clock=clock,
         delivery=delivery,
     )

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from vigie import __version__, runtime
+from vigie import __version__, local, runtime
 from vigie.api import deps
 from vigie.api import gate as gate_api
 from vigie.api import incidents as incidents_api
@@ -98,6 +98,20 @@ def services_of(parts: runtime.Runtime) -> deps.Services:
     )  # fmt: skip
 
 
+def _forget_local_credential(
+    settings: Settings, parts: runtime.Runtime, token_ids: list[str]
+) -> None:
+    credential = local.credential_path(settings)
+    if credential is None or not token_ids:
+        return
+    credential.unlink(missing_ok=True)
+    try:
+        for token_id in token_ids:
+            parts.tokens.revoke(token_id)
+    except StoreError as exc:
+        log.warning("local CLI token not revoked", extra={"error": str(exc)})
+
+
 def api_app(services: deps.Services) -> FastAPI:
     """Every route over services built by the caller (no runtime, no lifespan)."""
     app = FastAPI(title="Vigie", version=__version__)
@@ -117,11 +131,14 @@ def create_app(
     schedule: bool = True,
     open_store: Callable[[], Store] | None = None,
     retry_delays_s: tuple[float, float] = (1.0, 60.0),
+    local_url: str | None = None,
 ) -> FastAPI:
     """``environ`` holds the webhook secrets named in ``alerts/clubs.yaml`` (the CLI passes
     ``os.environ``); ``schedule=False`` leaves SLO evaluation to the caller (tests, replays).
     The store is ``store``, else what ``open_store`` (default: :func:`vigie.store.connect`)
-    opens, retried from the first to the longest of ``retry_delays_s`` while it fails."""
+    opens, retried from the first to the longest of ``retry_delays_s`` while it fails. With
+    ``local_url`` (where this process listens) and the embedded store, the CLI's credential is
+    written once ready (:mod:`vigie.local`)."""
     slot = deps.Slot()
     env = environ or {}
     config = load_config(settings.config_dir)
@@ -131,6 +148,7 @@ def create_app(
         timedelta(seconds=settings.evaluation_alarm_after_s),
     )
     opened: list[Store] = []
+    local_token: list[str] = []
 
     def attempt() -> runtime.Runtime:
         active = store
@@ -153,6 +171,11 @@ def create_app(
         app.state.write_queue = parts.write_queue  # read by the OTLP receiver
         app.state.ingest = parts.ingest
         slot.services = services_of(parts)
+        credential = local.credential_path(settings)
+        if local_url is not None and credential is not None:
+            token, info = parts.tokens.create("admin", label="vigie CLI (local)")
+            local.write_credential(credential, local_url, token)
+            local_token.append(info.token_id)
 
     startup = Startup(attempt, ready, watch, first_delay_s=retry_delays_s[0],
                       max_delay_s=retry_delays_s[1])  # fmt: skip
@@ -166,6 +189,7 @@ def create_app(
             slot.services = None
             parts = startup.stop()
             if parts is not None:
+                _forget_local_credential(settings, parts, local_token)
                 parts.stop()
             for active in opened:
                 active.close()

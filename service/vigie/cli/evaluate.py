@@ -70,7 +70,7 @@ def evaluate_command(
             config,
             result,
             result.at,
-            links=Links(settings.public_url, settings.grafana_url),
+            links=Links.of(settings),
             dry_run=dry_run,
             delivery=None if dry_run else OutboxSink(store),
         )

@@ -23,9 +23,14 @@ def serve(
     configure_logging(settings.log_level)
     configure_telemetry(settings, host=host, port=port)
     uvicorn.run(
-        create_app(settings, environ=os.environ),
+        create_app(settings, environ=os.environ, local_url=f"http://{_local_host(host)}:{port}"),
         host=host,
         port=port,
         log_config=None,
         timeout_graceful_shutdown=30,
     )
+
+
+def _local_host(host: str) -> str:
+    """Where the CLI on this machine reaches the service."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
