@@ -99,7 +99,6 @@ def start(
     """Start every part over ``store``; ``schedule=False`` leaves evaluation to the caller.
     ``watch`` hears of every scheduled evaluation, failed or not."""
     config = load_config(settings.config_dir)
-    policy = config.alerts.policy
     queue = WriteQueue(
         store,
         max_rows=settings.ingest_queue_rows,
@@ -119,14 +118,7 @@ def start(
         clock=clock,
         delivery=delivery,
     )
-    evaluator = Evaluator(
-        store,
-        targets_from_files(config.slo_files),
-        clock,
-        stale_after=policy.no_data_after,
-        # older than two cycles, an answer (the gate's) needs a new evaluation, or is a 503
-        max_age=timedelta(seconds=2 * settings.evaluation_interval_s),
-    )
+    evaluator = build_evaluator(settings, store, config, clock)
     runtime = Runtime(
         settings=settings,
         store=store,
@@ -153,6 +145,20 @@ def start(
             on_failure=watch.failed if watch is not None else None,
         )
     return runtime
+
+
+def build_evaluator(
+    settings: Settings, store: Store, config: Config, clock: Callable[[], datetime]
+) -> Evaluator:
+    """The SLO evaluator of this configuration (``vigie serve`` and ``vigie evaluate``)."""
+    return Evaluator(
+        store,
+        targets_from_files(config.slo_files),
+        clock,
+        stale_after=config.alerts.policy.no_data_after,
+        # older than two cycles, an answer (the gate's) needs a new evaluation, or is a 503
+        max_age=timedelta(seconds=2 * settings.evaluation_interval_s),
+    )
 
 
 def _dead_letter_dir(settings: Settings) -> Path:
