@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,6 +210,6 @@ def test_bad_silences_are_4xx_naming_the_field(
     assert field in answer.text
 
 
-def test_without_its_services_the_api_answers_503(settings: Settings) -> None:
+def test_without_its_services_the_api_answers_503(settings: Settings, sample_config: Path) -> None:
     app = create_app(settings, schedule=False)  # lifespan not run: nothing installed yet
     assert TestClient(app).get("/api/v1/incidents").status_code == 503
