@@ -51,13 +51,14 @@ class RunningService:
     url: str
     token: str
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def call(self, method: str, path: str, *, text: bool = False, **kwargs: Any) -> Any:
+        """The answer's JSON (its text with ``text``); :class:`ApiError` for a 4xx/5xx."""
         headers = {"Authorization": f"Bearer {self.token}"}
         with httpx.Client(base_url=self.url, timeout=TIMEOUT, headers=headers) as client:
             answer = client.request(method, path, **kwargs)
         if answer.status_code >= 400:
             raise ApiError(answer.status_code, _detail(answer))
-        return answer.json()
+        return answer.text if text else answer.json()
 
 
 def _detail(answer: httpx.Response) -> str:

@@ -13,9 +13,12 @@ from vigie.store import Store
 @pytest.mark.parametrize(
     ("now", "end"),
     [
+        # fixed date: a pure function of its argument, nothing stored
         (datetime(2026, 9, 10, tzinfo=UTC), datetime(2027, 9, 1, tzinfo=UTC)),
+        # fixed date: a pure function of its argument, nothing stored
         (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 9, 1, tzinfo=UTC)),
         # a captain named in late August keeps the token for the coming year
+        # fixed date: a pure function of its argument, nothing stored
         (datetime(2027, 8, 20, tzinfo=UTC), datetime(2028, 9, 1, tzinfo=UTC)),
     ],
 )

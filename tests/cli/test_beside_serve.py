@@ -91,3 +91,17 @@ def test_token_and_silence_commands_beside_serve(
     assert refused.returncode == 2 and "unknown club" in refused.stderr
     expired = vigie(env, "silence", "expire", sid)
     assert expired.returncode == 0 and "expired" in expired.stdout
+
+
+def test_report_and_evaluate_beside_serve(served: tuple[dict[str, str], str, Path]) -> None:
+    env, _, _ = served
+    missing = vigie(env, "report", "INC-NOPE000000")
+    assert missing.returncode == 1 and "no incident INC-NOPE000000" in missing.stderr
+    table = vigie(env, "evaluate")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.split()[:6] == ["club", "app", "slo", "objective", "window", "state"]
+    assert "site-web" in table.stdout and "by vigie serve" in table.stdout
+    assert "vigie serve holds the store" in table.stderr + table.stdout
+    # fixed date: refused before anything is read or stored
+    replay = vigie(env, "evaluate", "--at", "2026-01-01T00:00:00Z")
+    assert replay.returncode == 2 and "stop it to replay" in replay.stderr

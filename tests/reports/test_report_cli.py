@@ -87,20 +87,23 @@ def test_token_create_prints_a_working_token_once(db: Store, config_dir: Path) -
 
 def test_token_list_and_revoke(db: Store, config_dir: Path) -> None:
     runner = CliRunner()
+    # fixed date: an expiry far ahead; the tokens table has no TTL
+    expiry = "2099-06-30"
     made = runner.invoke(app, ["token", "create", "--club", "alpha", "--label", "léa",
-                               "--expires", "2099-06-30"])  # fmt: skip
+                               "--expires", expiry])  # fmt: skip
     assert made.exit_code == 0, made.output
     value = made.stdout.strip()
     listed = runner.invoke(app, ["token", "list"])
     assert listed.exit_code == 0 and value not in listed.output
     (line,) = listed.stdout.splitlines()
     token_id = line.split()[0]
-    assert line.split()[1:5] == ["captain", "alpha", "active", "expires"] and "2099-06-30" in line
+    assert line.split()[1:5] == ["captain", "alpha", "active", "expires"] and expiry in line
     revoked = runner.invoke(app, ["token", "revoke", token_id])
     assert revoked.exit_code == 0 and "revoked" in revoked.stdout
     assert TokenStore(db).lookup(value) is None
     assert "revoked" in runner.invoke(app, ["token", "list"]).stdout
     unknown = runner.invoke(app, ["token", "revoke", "ffffffffffff"])
     assert unknown.exit_code == 1 and "no token ffffffffffff" in unknown.output
+    # fixed date: refused, nothing stored
     past = runner.invoke(app, ["token", "create", "--admin", "--expires", "2001-01-01"])
     assert past.exit_code == 2 and "expires_at" in past.output

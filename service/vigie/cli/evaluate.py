@@ -26,6 +26,7 @@ from vigie.cli import settings_of
 from vigie.config import Config, load_config
 from vigie.incidents.pipeline import CycleOutcome
 from vigie.incidents.service import IncidentService
+from vigie.local import ApiError, RunningService, running_service
 from vigie.notify.discord import WebhookClient
 from vigie.notify.dispatcher import Delivery
 from vigie.runtime import build_evaluator
@@ -64,6 +65,10 @@ def evaluate_command(
     incident and notification stages."""
     settings = settings_of(ctx)
     instant = parse_instant(at) if at is not None else datetime.now(UTC)
+    service = running_service(settings)
+    if service is not None:
+        _beside_serve(service, at, as_json, settings.evaluation_interval_s)
+        return
     config = load_config(settings.config_dir)
     store = connect(settings)
     delivered = ""
@@ -89,6 +94,31 @@ def evaluate_command(
         typer.echo(render_outcome(outcome))
     if delivered:
         typer.echo(delivered, err=as_json)
+
+
+def _beside_serve(
+    service: RunningService, at: str | None, as_json: bool, interval_s: float
+) -> None:
+    """The running service holds the store and runs every stage itself: show its evaluation."""
+    if at is not None:
+        raise typer.BadParameter(
+            "vigie serve holds the store: stop it to replay a past instant", param_hint="--at"
+        )
+    try:
+        current = service.call("GET", "/api/v1/slos")
+    except ApiError as exc:
+        typer.echo(f"vigie: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        for status in current["slos"]:
+            typer.echo(json.dumps(status, ensure_ascii=False))
+    else:
+        typer.echo(_table(current["slos"], f"evaluated at {current['at']} by vigie serve"))
+    typer.echo(
+        f"vigie serve holds the store: it evaluates every {interval_s:g} s, writes the incident "
+        "events and sends the notices itself; this command changed nothing",
+        err=as_json,
+    )
 
 
 def _delivery(store: Store, config: Config) -> Delivery:
@@ -135,10 +165,14 @@ def render_outcome(outcome: CycleOutcome) -> str:
 
 def render_table(result: Evaluation) -> str:
     """A fixed-width table, one SLO per line."""
+    footer = f"evaluated at {result.at.isoformat()} in {result.duration_s * 1000:.0f} ms"
+    return _table([status.as_dict() for status in result.statuses], footer)
+
+
+def _table(statuses: list[dict[str, Any]], footer: str) -> str:
     head = ["club", "app", "slo", "objective", "window", "state", *_TABLE_BURNS, "budget", "events"]
     rows = [head]
-    for status in result.statuses:
-        d = status.as_dict()
+    for d in statuses:
         rows.append(
             [
                 d["club"],
@@ -154,7 +188,7 @@ def render_table(result: Evaluation) -> str:
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
-    lines.append(f"evaluated at {result.at.isoformat()} in {result.duration_s * 1000:.0f} ms")
+    lines.append(footer)
     return "\n".join(line.rstrip() for line in lines)
 
 
