@@ -105,3 +105,6 @@ def test_report_and_evaluate_beside_serve(served: tuple[dict[str, str], str, Pat
     # fixed date: refused before anything is read or stored
     replay = vigie(env, "evaluate", "--at", "2026-01-01T00:00:00Z")
     assert replay.returncode == 2 and "stop it to replay" in replay.stderr
+    status = vigie(env, "db", "status")
+    assert status.returncode == 1 and "vigie serve holds the store" in status.stderr
+    assert "Traceback" not in status.stderr
