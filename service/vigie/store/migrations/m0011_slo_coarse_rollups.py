@@ -14,27 +14,19 @@ view's creation second.
 from __future__ import annotations
 
 from vigie.store.migrations.context import MigrationContext
+from vigie.store.migrations.m0010_slo_rollups import (
+    CEIL_MS,
+    ENVIRONMENT,
+    IS_ERROR,
+    ROUTE,
+    SERVER_SPAN,
+)
 
 VERSION = 11
 DESCRIPTION = "SLO rollups by latency bucket per minute, hour and day, backfilled"
 
-# Frozen copies of the expressions of ``vigie.slo.spans`` as they were when this migration was
-# written: a migration never imports live code (the runner checksums its statements, so an edit
-# to ``spans.py`` would stop every deployed store from starting).
-ENVIRONMENT = (
-    "if(ResourceAttributes['deployment.environment.name'] != '', "
-    "ResourceAttributes['deployment.environment.name'], "
-    "ResourceAttributes['deployment.environment'])"
-)
-IS_ERROR = (
-    "(StatusCode IN ('Error', "
-    "'STATUS_CODE_ERROR') OR toUInt16OrZero(if(SpanAttributes['http.response.status_code'] != ''"
-    ", SpanAttributes['http.response.status_code'], "
-    "SpanAttributes['http.status_code'])) >= 500)"
-)
-ROUTE = "SpanAttributes['http.route']"
-SERVER_SPAN = "SpanKind IN ('Server', 'SPAN_KIND_SERVER')"
-CEIL_MS = "toUInt32(least(intDiv(Duration + 999999, 1000000), 4294967295))"
+# The span expressions frozen in migration 10 (a migration imports only frozen code: never
+# ``vigie.slo.spans``, whose edits would change this migration's checksum).
 # fmt: off
 _GRID = (
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100, 120, 150,
