@@ -30,7 +30,6 @@ from vigie.incidents.service import NotFound
 from vigie.reports import texts as report_texts
 from vigie.reports.facts import MINUTE
 from vigie.reports.model import ACTION_FIELDS, SECTIONS, Locale, ReportVersion
-from vigie.reports.queries import Scope, sli_minutes
 from vigie.reports.render import fact_rows, render_markdown, title
 from vigie.reports.service import ReportService
 from vigie.reports.store import StaleVersion, clean_items
@@ -195,8 +194,7 @@ def incident_page(request: Request, service: ReportsDep, incident_id: str) -> Re
     facts = stored.facts if stored is not None else service.facts(incident_id)
     slo = facts.incident.slos[0]
     start, end = facts.impact_start - CHART_MARGIN, facts.impact_end + CHART_MARGIN
-    minutes = sli_minutes(service.incidents.store, Scope(incident.app, incident.environment, slo),
-                          start, end + MINUTE)  # fmt: skip
+    minutes = service.sli_minutes(incident, slo, start, end + MINUTE)
     chart = sli_chart(
         minutes, start, end, (facts.impact_start, facts.impact_end), incident.opened_at,
         slo.error_budget, title=UI[locale]["chart"], description=UI[locale]["chart_desc"],
