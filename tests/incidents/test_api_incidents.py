@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +15,6 @@ from vigie.incidents.service import IncidentService
 from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
-from vigie.web.auth import Principal
 
 NOW = T0 + timedelta(minutes=1)
 SHOP, CART = target("alpha", "shop"), target("beta", "cart")
@@ -78,12 +76,8 @@ def cart_id(client: TestClient) -> str:
 
 
 def test_ack_without_a_body_takes_the_tokens_label(client: TestClient) -> None:
-    @client.app.middleware("http")  # type: ignore[attr-defined]
-    async def signed_in(request: Request, call_next: Any) -> Any:
-        request.state.principal = Principal("captain", "beta", "Zoé (capitaine)")
-        return await call_next(request)
-
-    acked = client.post(f"/api/v1/incidents/{cart_id(client)}/ack")
+    zoe = bearer(client.app, "captain", "beta", "Zoé (capitaine)")  # type: ignore[arg-type]
+    acked = client.post(f"/api/v1/incidents/{cart_id(client)}/ack", headers=zoe)
     assert acked.status_code == 200, acked.text
     assert acked.json()["acknowledged_by"] == "Zoé (capitaine)"
 
