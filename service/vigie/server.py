@@ -43,6 +43,7 @@ from vigie.web import guard, pages
 log = logging.getLogger(__name__)
 
 GATE = "/api/v1/gate/{club}/{app}"
+LOCAL_LABEL = "vigie CLI (local)"
 HEALTH = ("/healthz", "/readyz")
 
 
@@ -173,7 +174,12 @@ def create_app(
         slot.services = services_of(parts)
         credential = local.credential_path(settings)
         if local_url is not None and credential is not None:
-            token, info = parts.tokens.create("admin", label="vigie CLI (local)")
+            # a previous run that died left its token valid: revoke it before making a new one
+            now = parts.clock()
+            for old in parts.tokens.list():
+                if old.label == LOCAL_LABEL and old.state(now) == "active":
+                    parts.tokens.revoke(old.token_id)
+            token, info = parts.tokens.create("admin", label=LOCAL_LABEL)
             local.write_credential(credential, local_url, token)
             local_token.append(info.token_id)
 

@@ -48,6 +48,9 @@ def served(tmp_path: Path) -> Iterator[tuple[dict[str, str], str, Path]]:
         "VIGIE_CLICKHOUSE_DATABASE": "vigie",
         "VIGIE_CONFIG_DIR": str(config),
     }
+    # what a previous `vigie serve` killed without its shutdown leaves: a valid local token
+    stale = vigie(env, "token", "create", "--admin", "--label", "vigie CLI (local)")
+    assert stale.returncode == 0, stale.stderr
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "vigie.cli", "serve", "--port", str(port)],
@@ -80,6 +83,9 @@ def test_token_and_silence_commands_beside_serve(
     assert answer.status_code == 200
     listed = vigie(env, "token", "list")
     assert listed.returncode == 0 and "léa" in listed.stdout and token not in listed.stdout
+    local = [line for line in listed.stdout.splitlines() if "CLI (local)" in line]
+    states = sorted(state for line in local for state in ("active", "revoked") if state in line)
+    assert states == ["active", "revoked"]  # the stale one was revoked at start
     added = vigie(env, "silence", "add", "--club", "algoets", "--duration", "1h",
                   "--author", "marie", "--comment", "migration")  # fmt: skip
     assert added.returncode == 0, added.stderr
