@@ -17,9 +17,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from vigie.api.app import create_app
 from vigie.errors import ConfigError
 from vigie.observability import JsonFormatter, check_no_loop
+from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
 

@@ -17,7 +17,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from tests.fakes.discord import FakeDiscord
 
-from vigie.api.app import create_app
+from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
 

@@ -14,18 +14,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from vigie.access.audit import AuditTrail
+from vigie.access.tokens import TokenStore
 from vigie.config import Config, load_config
 from vigie.gate.service import GateService
 from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
 from vigie.ingest.pipeline import Ingest
 from vigie.ingest.writer import WriteQueue
+from vigie.notify.direct import EvaluationWatch
 from vigie.notify.discord import WebhookClient
 from vigie.notify.dispatcher import Delivery
 from vigie.notify.weekly import WeeklyDigests
@@ -51,11 +54,17 @@ class Runtime:
     incidents: IncidentService
     reports: ReportService
     gate: GateService
+    tokens: TokenStore
+    audit: AuditTrail
+    clock: Callable[[], datetime]
+    watch: EvaluationWatch | None = None
     scheduler: BackgroundScheduler | None = None
     digests: WeeklyDigests | None = None  # Monday mornings, after an evaluation
 
     def after_evaluation(self, evaluation: Evaluation) -> None:
         """What each scheduled evaluation feeds: incidents, then drafts of resolved ones."""
+        if self.watch is not None:
+            self.watch.succeeded()
         self.reports.after_cycle(self.incidents.after_evaluation(evaluation))
         # notices a replay (`vigie evaluate`) left pending in the outbox go out too
         self.delivery.run_pending()
@@ -67,6 +76,7 @@ class Runtime:
             self.scheduler.shutdown(wait=True)
         self.write_queue.close()
         self.delivery.stop()
+        self.audit.stop()
         log.info(
             "vigie stopped",
             extra={
@@ -84,10 +94,11 @@ def start(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     discord_transport: httpx.BaseTransport | None = None,
     schedule: bool = True,
+    watch: EvaluationWatch | None = None,
 ) -> Runtime:
-    """Start every part over ``store``; ``schedule=False`` leaves evaluation to the caller."""
+    """Start every part over ``store``; ``schedule=False`` leaves evaluation to the caller.
+    ``watch`` hears of every scheduled evaluation, failed or not."""
     config = load_config(settings.config_dir)
-    policy = config.alerts.policy
     queue = WriteQueue(
         store,
         max_rows=settings.ingest_queue_rows,
@@ -103,13 +114,11 @@ def start(
     incidents = IncidentService(
         store,
         config,
-        Links(settings.public_url, settings.grafana_url),
+        Links.of(settings),
         clock=clock,
         delivery=delivery,
     )
-    evaluator = Evaluator(
-        store, targets_from_files(config.slo_files), clock, stale_after=policy.no_data_after
-    )
+    evaluator = build_evaluator(settings, store, config, clock)
     runtime = Runtime(
         settings=settings,
         store=store,
@@ -121,15 +130,35 @@ def start(
         incidents=incidents,
         reports=ReportService(incidents),
         gate=GateService(evaluator, incidents, clock),
+        tokens=TokenStore(store, clock),
+        audit=AuditTrail(store, clock),
+        clock=clock,
+        watch=watch,
     )
+    runtime.audit.start()
     if schedule:  # scheduled work: evaluations, and the Monday digests after them
         runtime.digests = WeeklyDigests(store, config, incidents.links, clock, delivery)
         runtime.scheduler = start_scheduler(
             runtime.evaluator,
             interval_s=settings.evaluation_interval_s,
             on_evaluation=runtime.after_evaluation,
+            on_failure=watch.failed if watch is not None else None,
         )
     return runtime
+
+
+def build_evaluator(
+    settings: Settings, store: Store, config: Config, clock: Callable[[], datetime]
+) -> Evaluator:
+    """The SLO evaluator of this configuration (``vigie serve`` and ``vigie evaluate``)."""
+    return Evaluator(
+        store,
+        targets_from_files(config.slo_files),
+        clock,
+        stale_after=config.alerts.policy.no_data_after,
+        # older than two cycles, an answer (the gate's) needs a new evaluation, or is a 503
+        max_age=timedelta(seconds=2 * settings.evaluation_interval_s),
+    )
 
 
 def _dead_letter_dir(settings: Settings) -> Path:

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     evaluation_interval_s: float = Field(
         default=30.0, gt=0, description="seconds between two SLO evaluations of `vigie serve`"
     )
+    evaluation_alarm_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="evaluations failing this long: the admins are told directly on Discord",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="base URL of Vigie's pages, for links in Discord messages and reports",

@@ -6,20 +6,18 @@ Every instant is relative to the engine's clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, HTTPException, Request
 from fastapi.testclient import TestClient
+from tests.apps import bearer, services_for
 from tests.incidents.incident_builders import config, evaluation
 
-from vigie.api import gate as gate_api
 from vigie.config.slo import SloFile
-from vigie.gate.service import GateService
 from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
+from vigie.server import api_app
 from vigie.slo.catalog import targets_from_files
 from vigie.slo.evaluator import Evaluator
 from vigie.slo.synthetic import insert_traffic
@@ -68,19 +66,19 @@ def _traffic(db: Store, version: str, start: datetime, minutes: int, per_minute:
                        version=version, per_minute=bad, error_every=1, duration_ms=duration_ms)
 
 
-def _client(db: Store, clock: Clock, deny: Callable[[str], bool] = lambda club: False
-            ) -> tuple[TestClient, IncidentService]:
+def _client(db: Store, clock: Clock, club: str = "alpha") -> tuple[TestClient, IncidentService]:
+    """A client holding the token of ``club``'s captain (the gate itself needs none)."""
     incidents = IncidentService(db, config(), Links("https://v", "https://g"), clock=clock)
-    app = FastAPI()
-    app.include_router(gate_api.router)
-    app.state.gate = GateService(Evaluator(db, TARGETS, clock=clock), incidents, clock)
+    evaluator = Evaluator(db, TARGETS, clock=clock)
+    app = api_app(services_for(incidents, clock=clock, evaluator=evaluator))
+    client = TestClient(app)
+    if _has_tokens(db):
+        client.headers.update(bearer(app, "captain", club))
+    return client, incidents
 
-    def authorize(request: Request, action: str, club: str | None) -> None:
-        if deny(club or ""):
-            raise HTTPException(403, "not your club")
 
-    app.state.authorize = authorize
-    return TestClient(app), incidents
+def _has_tokens(db: Store) -> bool:
+    return bool(db.query("EXISTS TABLE vigie_api_tokens").scalar())
 
 
 def _gate(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -177,7 +175,7 @@ def test_an_override_lets_the_fix_ship_and_is_in_the_incident_timeline(
 ) -> None:
     _traffic(db, STABLE, start - timedelta(hours=1), 90, 180, failing_share=0.3)
     clock = Clock(start + timedelta(minutes=10))
-    client, incidents = _client(db, clock, deny=lambda club: club != "alpha")
+    client, incidents = _client(db, clock)
     shop = TARGETS[0]
     incidents.run_cycle(evaluation(clock.now, {shop: "page"}), now=clock.now)
     assert _gate(client)["verdict"] == "fail"
@@ -210,6 +208,9 @@ def test_an_override_lets_the_fix_ship_and_is_in_the_incident_timeline(
 
 
 def test_overrides_need_the_club(db: Store, start: datetime) -> None:
-    client, _ = _client(db, Clock(start), deny=lambda club: True)
+    client, _ = _client(db, Clock(start), club="beta")
     body = {"duration": "1h", "reason": "r", "author": "a"}
-    assert client.post("/api/v1/gate/alpha/shop/override", json=body).status_code == 403
+    # another club's app answers like an unknown one
+    assert client.post("/api/v1/gate/alpha/shop/override", json=body).status_code == 404
+    assert client.post("/api/v1/gate/alpha/shop/override", json=body,
+                       headers={"Authorization": ""}).status_code == 401

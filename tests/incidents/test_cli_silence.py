@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from typer.testing import CliRunner
@@ -27,14 +28,14 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_add_list_expire(db: Store, settings: Settings) -> None:
+def test_add_list_expire(db: Store, settings: Settings, sample_config: Path) -> None:
     code, out = run(
-        "add", "--club", "alpha", "--app", "shop", "--duration", "2h",
+        "add", "--club", "algoets", "--app", "shop", "--duration", "2h",
         "--author", "marie", "--comment", "migration",
     )  # fmt: skip
     assert code == 0, out
     sid = out.split()[0]
-    assert sid.startswith("SIL-") and "club=alpha app=shop slo=*" in out and "active" in out
+    assert sid.startswith("SIL-") and "club=algoets app=shop slo=*" in out and "active" in out
     code, out = run("list", "--json")
     listed = [json.loads(line) for line in out.splitlines()]
     assert [(s["id"], s["state"], s["author"]) for s in listed] == [(sid, "active", "marie")]
@@ -46,7 +47,7 @@ def test_add_list_expire(db: Store, settings: Settings) -> None:
     assert code == 1 and "no silence SIL-NOPE" in out
 
 
-def test_refuses_bad_input(db: Store, settings: Settings) -> None:
+def test_refuses_bad_input(db: Store, settings: Settings, sample_config: Path) -> None:
     base = ["add", "--author", "m", "--comment", "c"]
     for extra, message in (
         ([], "either --end or --duration"),
@@ -57,6 +58,8 @@ def test_refuses_bad_input(db: Store, settings: Settings) -> None:
         (["--end", "2020-01-01T00:00:00Z"], "after start"),
         # fixed date: refused input (no offset), nothing stored
         (["--end", "2030-01-01T00:00:00"], "offset"),
+        (["--duration", "99999999999999h"], "--duration"),
+        (["--duration", "2h", "--club", "nope"], "unknown club"),
     ):
         code, out = run(*base, *extra)
         assert code != 0 and message in out, (extra, out)

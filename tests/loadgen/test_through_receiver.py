@@ -14,13 +14,13 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from vigie.api.app import create_app
 from vigie.loadgen.catalog import SAMPLE_APPS
 from vigie.loadgen.history import OtlpPoster, write_history
 from vigie.loadgen.live import SdkEmitter, otlp_http
 from vigie.loadgen.model import generate_request
 from vigie.loadgen.scenarios import Effects, Scenario
 from vigie.loadgen.traffic import request_stream
+from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
 

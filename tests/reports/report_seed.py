@@ -193,15 +193,7 @@ def seed(
 
 
 def build_app(service: IncidentService) -> Any:
-    """A FastAPI app with the incident API, the report API, the pages and tokens."""
-    from fastapi import FastAPI
+    """Every route (incident and report API, pages, tokens) over ``service``."""
+    from tests.apps import app_for
 
-    from vigie.api import incidents as incidents_api
-    from vigie.reports.service import ReportService
-    from vigie.web.setup import install
-
-    app = FastAPI()
-    app.include_router(incidents_api.router)
-    app.state.incidents = service
-    install(app, ReportService(service))
-    return app
+    return app_for(service)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from report_seed import Seeded, build_app, seed
+from tests.apps import services_of
 
 from vigie.store import Store
-from vigie.web.auth import TokenStore
 
 
 @pytest.fixture()
@@ -21,8 +21,8 @@ def client(seeded: Seeded) -> TestClient:
 
 
 def bearer(client: TestClient, role: str, club: str = "", label: str = "") -> dict[str, str]:
-    tokens: TokenStore = client.app.state.tokens  # type: ignore[attr-defined]
-    return {"Authorization": f"Bearer {tokens.create(role, club, label)}"}  # type: ignore[arg-type]
+    tokens = services_of(client.app).tokens
+    return {"Authorization": f"Bearer {tokens.create(role, club, label)[0]}"}  # type: ignore[arg-type]
 
 
 def test_get_put_conflict_and_markdown(client: TestClient, seeded: Seeded) -> None:
@@ -64,17 +64,19 @@ def test_access_by_token(client: TestClient, seeded: Seeded) -> None:
     assert client.get(url).status_code == 401
     assert client.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
     other = bearer(client, "captain", "gamma")
-    assert client.get(url, headers=other).status_code == 403
-    assert client.get(f"{url}.md", headers=other).status_code == 403
-    assert client.put(url, headers=other, json={"version": 1}).status_code == 403
+    # another club's incident answers like an unknown one: nobody learns which ids exist
+    assert client.get(url, headers=other).status_code == 404
+    assert client.get(f"{url}.md", headers=other).status_code == 404
+    assert client.put(url, headers=other, json={"version": 1}).status_code == 404
     assert client.get(url, headers=bearer(client, "admin")).status_code == 200
-    # the incident API shares the hook: captains see only their club
-    assert client.get("/api/v1/incidents", headers=other).status_code == 403
-    mine = client.get("/api/v1/incidents", params={"club": "gamma"}, headers=other)
-    assert mine.status_code == 200 and mine.json()["incidents"] == []
-    # unknown ids: 401 without a token, 403 for a captain, 404 only for an admin
+    # the incident API shares the rule: captains see only their club
+    assert client.get("/api/v1/incidents", headers=other).json()["incidents"] == []
+    assert (
+        client.get("/api/v1/incidents", params={"club": "alpha"}, headers=other).status_code == 403
+    )
+    # unknown ids: 401 without a token, 404 with one
     assert client.get("/api/v1/incidents/INC-NOPE/report").status_code == 401
-    assert client.get("/api/v1/incidents/INC-NOPE/report", headers=other).status_code == 403
+    assert client.get("/api/v1/incidents/INC-NOPE/report", headers=other).status_code == 404
     admin = bearer(client, "admin")
     assert client.get("/api/v1/incidents/INC-NOPE/report", headers=admin).status_code == 404
 
@@ -104,7 +106,7 @@ def test_admins_create_tokens_through_the_api(client: TestClient) -> None:
     assert made.status_code == 201
     token = made.json()["token"]
     assert len(token) >= 43
-    tokens: TokenStore = client.app.state.tokens  # type: ignore[attr-defined]
+    tokens = services_of(client.app).tokens
     principal = tokens.lookup(token)
     assert principal is not None and (principal.role, principal.club) == ("captain", "alpha")
     stored = tokens.store.query("SELECT token_hash FROM vigie_api_tokens").rows

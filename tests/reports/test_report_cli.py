@@ -9,10 +9,10 @@ import typer
 from report_seed import seed
 from typer.testing import CliRunner
 
+from vigie.access.tokens import TokenStore
 from vigie.cli import report, token
 from vigie.settings import Settings, load_settings
 from vigie.store import Store
-from vigie.web.auth import TokenStore
 
 app = typer.Typer()
 
@@ -71,15 +71,39 @@ def test_token_create_prints_a_working_token_once(db: Store, config_dir: Path) -
     runner = CliRunner()
     made = runner.invoke(app, ["token", "create", "--club", "alpha", "--label", "léa"])
     assert made.exit_code == 0, made.output
-    value = made.output.strip()
+    value = made.stdout.strip()
     principal = TokenStore(db).lookup(value)
     assert principal is not None and (principal.role, principal.club, principal.label) == (
         "captain", "alpha", "léa",
     )  # fmt: skip
     admin = runner.invoke(app, ["token", "create", "--admin"])
-    assert admin.exit_code == 0 and admin.output.strip() != value
-    found = TokenStore(db).lookup(admin.output.strip())
+    assert admin.exit_code == 0 and admin.stdout.strip() != value
+    found = TokenStore(db).lookup(admin.stdout.strip())
     assert found is not None and found.is_admin
     assert runner.invoke(app, ["token", "create"]).exit_code == 2
     assert runner.invoke(app, ["token", "create", "--admin", "--club", "alpha"]).exit_code == 2
     assert runner.invoke(app, ["token", "create", "--club", "nope"]).exit_code == 2
+
+
+def test_token_list_and_revoke(db: Store, config_dir: Path) -> None:
+    runner = CliRunner()
+    # fixed date: an expiry far ahead; the tokens table has no TTL
+    expiry = "2099-06-30"
+    made = runner.invoke(app, ["token", "create", "--club", "alpha", "--label", "léa",
+                               "--expires", expiry])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    value = made.stdout.strip()
+    listed = runner.invoke(app, ["token", "list"])
+    assert listed.exit_code == 0 and value not in listed.output
+    (line,) = listed.stdout.splitlines()
+    token_id = line.split()[0]
+    assert line.split()[1:5] == ["captain", "alpha", "active", "expires"] and expiry in line
+    revoked = runner.invoke(app, ["token", "revoke", token_id])
+    assert revoked.exit_code == 0 and "revoked" in revoked.stdout
+    assert TokenStore(db).lookup(value) is None
+    assert "revoked" in runner.invoke(app, ["token", "list"]).stdout
+    unknown = runner.invoke(app, ["token", "revoke", "ffffffffffff"])
+    assert unknown.exit_code == 1 and "no token ffffffffffff" in unknown.output
+    # fixed date: refused, nothing stored
+    past = runner.invoke(app, ["token", "create", "--admin", "--expires", "2001-01-01"])
+    assert past.exit_code == 2 and "expires_at" in past.output

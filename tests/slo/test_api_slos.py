@@ -3,13 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.apps import bearer, slo_app
 
-from vigie.api import slos
 from vigie.config.slo import SloFile
-from vigie.slo.catalog import targets_from_files
-from vigie.slo.evaluator import Evaluator
 from vigie.slo.synthetic import insert_traffic
 from vigie.store import Store
 
@@ -37,10 +34,7 @@ FILES = [
 
 
 def client_for(store: Store) -> TestClient:
-    app = FastAPI()
-    app.include_router(slos.router)
-    app.state.evaluator = Evaluator(store, targets_from_files(FILES), clock=lambda: NOW)
-    return TestClient(app)
+    return TestClient(slo_app(store, FILES, lambda: NOW))
 
 
 @pytest.fixture()
@@ -57,7 +51,9 @@ def client(db: Store) -> TestClient:
         error_every=5,
     )
     insert_traffic(db, service="wiki", start=start, duration=timedelta(hours=3), per_minute=20)
-    return client_for(db)
+    client = client_for(db)
+    client.headers.update(bearer(client.app, "admin"))  # type: ignore[arg-type]
+    return client
 
 
 def test_list_and_filters(client: TestClient) -> None:
@@ -96,4 +92,17 @@ def test_detail_has_a_bounded_series(client: TestClient) -> None:
 
 def test_unanswerable_is_503(store: Store) -> None:
     client = client_for(store)  # no rollup tables: the store rejects every query
-    assert client.get("/api/v1/slos").status_code == 503
+    answer = client.get("/api/v1/slos", headers={"Authorization": "Bearer x"})
+    assert answer.status_code == 503
+    assert "SELECT" not in answer.text and "Code:" not in answer.text  # nothing of the engine's
+
+
+def test_a_captain_sees_only_their_club(client: TestClient) -> None:
+    other = bearer(client.app, "captain", "other")  # type: ignore[arg-type]
+    assert client.get("/api/v1/slos", headers=other).json()["slos"] == []
+    assert client.get("/api/v1/slos", headers=other, params={"club": "cedille"}).status_code == 403
+    theirs = client.get("/api/v1/slos/cedille/shop/avail", headers=other)
+    unknown = client.get("/api/v1/slos/other/shop/avail", headers=other)
+    assert theirs.status_code == unknown.status_code == 404
+    mine = bearer(client.app, "captain", "cedille")  # type: ignore[arg-type]
+    assert len(client.get("/api/v1/slos", headers=mine).json()["slos"]) == 3

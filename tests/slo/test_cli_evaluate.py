@@ -5,7 +5,9 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import typer
+from tests.fakes.discord import FakeDiscord
 from typer.testing import CliRunner
 
 from vigie.cli import evaluate
@@ -91,3 +93,27 @@ def test_an_instant_past_the_rollups_retention_is_refused(db: Store, settings: S
     # The instant it names is accepted.
     accepted = CliRunner().invoke(app, ["evaluate", "--at", oldest.isoformat(), "--dry-run"])
     assert accepted.exit_code == 0, accepted.output
+
+
+def test_evaluate_delivers_what_it_decides(
+    db: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for part in ("slo", "alerts"):
+        shutil.copytree(REPO / part, settings.config_dir / part)
+    at = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=5)
+    insert_traffic(db, service="forge", start=at - timedelta(hours=2),
+                   duration=timedelta(hours=2), per_minute=30, error_every=2)  # fmt: skip
+    with FakeDiscord() as discord:
+        hooks = {name: discord.webhook() for name in ("ADMIN", "ALGOETS", "CEDILLE", "SONIA")}
+        for name, hook in hooks.items():
+            monkeypatch.setenv(f"VIGIE_DISCORD_{name}", discord.url(hook))
+        before = (at - timedelta(seconds=31)).isoformat()
+        first = CliRunner().invoke(app, ["evaluate", "--at", before])
+        assert first.exit_code == 0, first.output
+        second = CliRunner().invoke(app, ["evaluate", "--at", at.isoformat()])
+        assert second.exit_code == 0, second.output
+    posted = sum(len(h.posts) for h in hooks.values())
+    assert posted >= 2 and hooks["CEDILLE"].posts and hooks["ADMIN"].posts
+    said = [line for line in (first.output + second.output).splitlines() if "Discord" in line]
+    sent = sum(int(line.split()[1]) for line in said if line.startswith("notices: "))
+    assert sent == posted and all("not sent" not in line for line in said), said

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import uvicorn
 from report_seed import Seeded, build_app, seed
+from tests.apps import services_of
 
 from vigie.store import Store
-from vigie.web.auth import TokenStore
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -87,9 +87,9 @@ def _sign_in(page: Any, base: str, token: str) -> None:
 def test_edit_save_reload_conflict_and_other_club(server: tuple[str, Any], seeded: Seeded) -> None:
     sync_playwright = _playwright()
     base, app = server
-    tokens: TokenStore = app.state.tokens
-    alpha = tokens.create("captain", "alpha", "marie")
-    gamma = tokens.create("captain", "gamma", "bob")
+    tokens = services_of(app).tokens
+    alpha = tokens.create("captain", "alpha", "marie")[0]
+    gamma = tokens.create("captain", "gamma", "bob")[0]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:

@@ -7,9 +7,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from report_seed import Seeded, build_app, seed
+from tests.apps import ORIGIN, post_form, services_of
+from tests.apps import login as sign_in
 
 from vigie.store import Store
-from vigie.web.auth import TokenStore
 
 
 @pytest.fixture()
@@ -23,9 +24,9 @@ def client(seeded: Seeded) -> TestClient:
 
 
 def login(client: TestClient, role: str, club: str = "", label: str = "") -> str:
-    tokens: TokenStore = client.app.state.tokens  # type: ignore[attr-defined]
-    token = tokens.create(role, club, label)  # type: ignore[arg-type]
-    answer = client.post("/login", data={"token": token, "next": "/incidents"})
+    tokens = services_of(client.app).tokens
+    token = tokens.create(role, club, label)[0]  # type: ignore[arg-type]
+    answer = sign_in(client, token)
     assert answer.status_code == 303 and answer.headers["location"] == "/incidents"
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
@@ -40,9 +41,9 @@ def test_without_a_token_only_the_login_prompt(client: TestClient, seeded: Seede
     page = client.get("/login")
     assert page.status_code == 200 and '<html lang="fr">' in page.text
     assert '<label for="token">Jeton</label>' in page.text
-    bad = client.post("/login", data={"token": "nope"})
+    bad = sign_in(client, "nope")
     assert bad.status_code == 401 and "Jeton invalide." in bad.text
-    evil = client.post("/login", data={"token": "nope", "next": "//evil.example"})
+    evil = sign_in(client, "nope", "//evil.example")
     assert "//evil.example" not in evil.text
 
 
@@ -55,7 +56,8 @@ def test_captain_sees_only_their_club(client: TestClient, seeded: Seeded) -> Non
     assert client.get(f"/incidents/{seeded.incident_id}").status_code == 403
     assert client.get(f"/incidents/{seeded.incident_id}/report").status_code == 403
     form = {"version": "1", "section_root_cause": "x", "intent": "save"}
-    post = client.post(f"/incidents/{seeded.incident_id}/report", data=form)
+    post = client.post(f"/incidents/{seeded.incident_id}/report", data=form,
+                       headers={"Origin": ORIGIN})  # fmt: skip
     assert post.status_code == 403
     assert client.get("/incidents/INC-NOPE").status_code == 403  # existence is not revealed
 
@@ -97,11 +99,11 @@ def test_editor_save_reload_and_conflict(client: TestClient, seeded: Seeded) -> 
     assert '<label for="section_root_cause">Cause racine</label>' in editor.text
     assert 'aria-describedby="prompt_root_cause"' in editor.text
     assert re.search(r'name="version" value="1"', editor.text)
-    preview = client.post(url, data={"version": "1", "section_root_cause": "<b>pool</b>",
+    preview = post_form(client, url, url, {"version": "1", "section_root_cause": "<b>pool</b>",
                                      "intent": "preview"})  # fmt: skip
     assert preview.status_code == 200 and "&lt;b&gt;pool&lt;/b&gt;" in preview.text
     assert "<b>pool</b>" not in preview.text
-    saved = client.post(url, data={"version": "1", "section_root_cause": "pool exhausted",
+    saved = post_form(client, url, url, {"version": "1", "section_root_cause": "pool exhausted",
                                    "action_1_action": "raise the pool", "action_1_owner": "léa",
                                    "intent": "save"})  # fmt: skip
     assert saved.status_code == 303 and saved.headers["location"].endswith("?saved=2")
@@ -109,7 +111,7 @@ def test_editor_save_reload_and_conflict(client: TestClient, seeded: Seeded) -> 
     assert "Version 2 enregistrée." in reloaded.text
     assert ">pool exhausted</textarea>" in reloaded.text
     assert 'value="raise the pool"' in reloaded.text
-    stale = client.post(url, data={"version": "1", "section_root_cause": "dns",
+    stale = post_form(client, url, url, {"version": "1", "section_root_cause": "dns",
                                    "intent": "save"})  # fmt: skip
     assert stale.status_code == 409
     assert "version 2" in stale.text and ">dns</textarea>" in stale.text

@@ -9,7 +9,7 @@
   edit of ``version``; 409 (with the latest version) when someone saved since; never overwrites;
 * ``GET /api/v1/incidents/{id}/report.md``: the Markdown export.
 
-Auth: the incident API's hook (:func:`vigie.api.incidents.authorize`) with the incident's club.
+Every route needs a token; another club's incident answers 404 exactly like an unknown one.
 The author of an edit is the token's label (else ``author`` in the body).
 """
 
@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.api.incidents import authorize
-from vigie.api.state import running
-from vigie.errors import StoreError
+from vigie.access.tokens import Principal
+from vigie.api.auth import PrincipalDep, visible
+from vigie.api.deps import ReportsDep
+from vigie.api.params import Id
 from vigie.incidents.service import NotFound
 from vigie.reports.model import ACTION_FIELDS, SECTIONS, ReportKind, ReportVersion, facts_to_dict
 from vigie.reports.render import fact_rows, render_markdown, title
@@ -32,13 +33,6 @@ from vigie.reports.store import StaleVersion
 from vigie.reports.texts import t
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
-
-
-def get_reports(request: Request) -> ReportService:
-    return running(request, "reports", ReportService, "report service")
-
-
-ReportsDep = Annotated[ReportService, Depends(get_reports)]
 
 
 class CreateRequest(BaseModel):
@@ -86,51 +80,40 @@ def report_json(version: ReportVersion, history: list[tuple[int, str, Any]]) -> 
     }
 
 
-def _club_checked(request: Request, service: ReportsDep, incident_id: str, action: str) -> None:
-    """The auth hook for the incident's club. An unknown incident is a 404 only for those who
-    may see every club: nobody else learns which ids exist."""
+def _club_checked(principal: Principal, service: ReportService, incident_id: str) -> None:
+    """404 for an unknown incident and for another club's: nobody learns which ids exist."""
     try:
         incident, _ = service.incidents.get(incident_id)
-    except NotFound as exc:
-        authorize(request, action, None)
-        raise HTTPException(404, str(exc)) from None
-    authorize(request, action, incident.club or None)
-
-
-def _unavailable(exc: StoreError) -> HTTPException:
-    return HTTPException(503, f"cannot reach the store: {exc}")
+    except NotFound:
+        raise HTTPException(404, f"no incident {incident_id}") from None
+    if not visible(principal, incident.club):
+        raise HTTPException(404, f"no incident {incident_id}")
 
 
 @router.get("/incidents/{incident_id}/report")
-def get_report(request: Request, service: ReportsDep, incident_id: str) -> dict[str, Any]:
-    try:
-        _club_checked(request, service, incident_id, "reports:read")
-        version = service.get_or_create(incident_id)
-        return report_json(version, service.store.history(incident_id))
-    except StoreError as exc:
-        raise _unavailable(exc) from None
+def get_report(principal: PrincipalDep, service: ReportsDep, incident_id: Id) -> dict[str, Any]:
+    _club_checked(principal, service, incident_id)
+    version = service.get_or_create(incident_id)
+    return report_json(version, service.store.history(incident_id))
 
 
 @router.post("/incidents/{incident_id}/report", status_code=201)
 def create_report(
-    request: Request, service: ReportsDep, incident_id: str, body: CreateRequest
+    principal: PrincipalDep, service: ReportsDep, incident_id: Id, body: CreateRequest
 ) -> dict[str, Any]:
-    try:
-        _club_checked(request, service, incident_id, "reports:write")
-        if service.get(incident_id) is not None:
-            raise HTTPException(409, f"{incident_id} already has a report")
-        version = service.get_or_create(incident_id, kind=body.kind)
-        return report_json(version, service.store.history(incident_id))
-    except StoreError as exc:
-        raise _unavailable(exc) from None
+    _club_checked(principal, service, incident_id)
+    if service.get(incident_id) is not None:
+        raise HTTPException(409, f"{incident_id} already has a report")
+    version = service.get_or_create(incident_id, kind=body.kind)
+    return report_json(version, service.store.history(incident_id))
 
 
 @router.put("/incidents/{incident_id}/report")
 def save_report(
-    request: Request, service: ReportsDep, incident_id: str, body: SaveRequest
+    principal: PrincipalDep, service: ReportsDep, incident_id: Id, body: SaveRequest
 ) -> dict[str, Any]:
+    _club_checked(principal, service, incident_id)
     try:
-        _club_checked(request, service, incident_id, "reports:write")
         current = service.get(incident_id)
         if current is None:
             raise HTTPException(404, f"{incident_id} has no report yet: GET it first")
@@ -140,8 +123,7 @@ def save_report(
             raise HTTPException(
                 422, f"unknown sections or fields: {', '.join(unknown + bad_fields)}"
             )
-        principal = getattr(request.state, "principal", None)
-        author = principal.label if principal is not None and principal.label else body.author
+        author = principal.label or body.author
         saved = service.save(incident_id, body.version, author or "?", body.sections,
                              body.action_items)  # fmt: skip
         return report_json(saved, service.store.history(incident_id))
@@ -149,15 +131,12 @@ def save_report(
         raise HTTPException(
             409, {"message": str(exc), "latest": exc.latest, "based_on": exc.based_on}
         ) from None
-    except StoreError as exc:
-        raise _unavailable(exc) from None
 
 
 @router.get("/incidents/{incident_id}/report.md", response_class=PlainTextResponse)
-def report_markdown(request: Request, service: ReportsDep, incident_id: str) -> PlainTextResponse:
-    try:
-        _club_checked(request, service, incident_id, "reports:read")
-        version = service.get_or_create(incident_id)
-    except StoreError as exc:
-        raise _unavailable(exc) from None
+def report_markdown(
+    principal: PrincipalDep, service: ReportsDep, incident_id: Id
+) -> PlainTextResponse:
+    _club_checked(principal, service, incident_id)
+    version = service.get_or_create(incident_id)
     return PlainTextResponse(render_markdown(version), media_type="text/markdown; charset=utf-8")

@@ -6,20 +6,22 @@
 
 The Argo Rollouts gate is :mod:`vigie.api.gate`.
 
-Dependencies come from ``request.app.state``: ``evaluator`` (a :class:`vigie.slo.Evaluator`
-holding the store, the SLO targets and the clock). Evaluations older than the evaluator's
-``max_age`` are refreshed on request.
+The evaluator (a :class:`vigie.slo.Evaluator` holding the store, the SLO targets and the clock)
+is a typed dependency. Evaluations older than the evaluator's ``max_age`` are refreshed on
+request. The SLO routes need a token and show a captain only their club (another club's SLO
+answers 404 like an unknown one).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 
-from vigie.api.state import running
-from vigie.errors import StoreError
+from vigie.api.auth import PrincipalDep, scope_club, visible
+from vigie.api.deps import EvaluatorDep
+from vigie.api.params import Moment, Name
 from vigie.slo.decision import STATES
 from vigie.slo.evaluator import Evaluation, Evaluator, SloStatus
 from vigie.slo.series import choose_step, sli_series
@@ -28,20 +30,11 @@ router = APIRouter(prefix="/api/v1", tags=["slos"])
 
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=90)
-
-
-def get_evaluator(request: Request) -> Evaluator:
-    return running(request, "evaluator", Evaluator, "SLO evaluator")
-
-
-EvaluatorDep = Annotated[Evaluator, Depends(get_evaluator)]
+MAX_STEP_S = int(MAX_RANGE.total_seconds())
 
 
 def _current(evaluator: Evaluator) -> Evaluation:
-    try:
-        return evaluator.fresh()
-    except StoreError as exc:
-        raise HTTPException(503, f"cannot evaluate SLOs: {exc}") from None
+    return evaluator.fresh()
 
 
 def _summary(evaluation: Evaluation) -> dict[str, Any]:
@@ -50,13 +43,15 @@ def _summary(evaluation: Evaluation) -> dict[str, Any]:
 
 @router.get("/slos")
 def list_slos(
+    principal: PrincipalDep,
     evaluator: EvaluatorDep,
-    club: str | None = None,
-    app: str | None = None,
-    state: Annotated[str | None, Query(description=f"one of {', '.join(STATES)}")] = None,
+    club: Name | None = None,
+    app: Name | None = None,
+    state: Annotated[
+        str | None, Query(pattern=f"^({'|'.join(STATES)})$", description="decision state")
+    ] = None,
 ) -> dict[str, Any]:
-    if state is not None and state not in STATES:
-        raise HTTPException(422, f"state must be one of {', '.join(STATES)}")
+    club = scope_club(principal, club)
     evaluation = _current(evaluator)
     slos = [
         s.as_dict()
@@ -70,25 +65,25 @@ def list_slos(
 
 @router.get("/slos/{club}/{app}/{slo}")
 def get_slo(
+    principal: PrincipalDep,
     evaluator: EvaluatorDep,
-    club: str,
-    app: str,
-    slo: str,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
-    step: Annotated[int | None, Query(ge=1, description="seconds per point")] = None,
-    environment: str | None = None,
+    club: Name,
+    app: Name,
+    slo: Name,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Moment | None = None,
+    step: Annotated[int | None, Query(ge=1, le=MAX_STEP_S, description="seconds per point")] = None,
+    environment: Name | None = None,
 ) -> dict[str, Any]:
+    if not visible(principal, club):
+        raise HTTPException(404, f"no SLO {club}/{app}/{slo}")
     status = _find(_current(evaluator), club, app, slo, environment)
-    end = _utc(to) if to is not None else evaluator.clock()
-    start = _utc(from_) if from_ is not None else end - DEFAULT_RANGE
+    end = to if to is not None else evaluator.clock()
+    start = from_ if from_ is not None else end - DEFAULT_RANGE
     if not start < end or end - start > MAX_RANGE:
-        raise HTTPException(422, f"need from < to, at most {MAX_RANGE.days} days apart")
+        raise HTTPException(422, f"from, to: need from < to, at most {MAX_RANGE.days} days apart")
     step_s = choose_step(start, end, step)
-    try:
-        points = sli_series(evaluator.store, status.target, start, end, step_s)
-    except StoreError as exc:
-        raise HTTPException(503, f"cannot read the SLI series: {exc}") from None
+    points = sli_series(evaluator.store, status.target, start, end, step_s)
     return {
         **status.as_dict(),
         "series": {
@@ -114,7 +109,3 @@ def _find(
     if not found:
         raise HTTPException(404, f"no SLO {club}/{app}/{slo}")
     return found[0]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -8,6 +8,7 @@ from typing import TypeVar
 import typer
 
 from vigie.cli import settings_of
+from vigie.local import running_service
 from vigie.settings import Settings
 from vigie.store import Store, connect
 from vigie.store.migrations import migrate as apply_migrations
@@ -22,6 +23,13 @@ def _on_schema(ctx: typer.Context, work: Callable[[Store, Settings], list[T]]) -
     """What ``work`` returns for the configured database (saying it is up to date when that is
     nothing); the connection is closed before anything is printed."""
     settings = settings_of(ctx)
+    if running_service(settings) is not None:
+        typer.echo(
+            "vigie: vigie serve holds the store and applied every migration it knows when it "
+            "started; stop it to check or migrate the schema with this command",
+            err=True,
+        )
+        raise typer.Exit(1)
     store = connect(settings)
     try:
         done = work(store, settings)

@@ -85,8 +85,8 @@ def demo(
 ) -> None:
     """Run the service, send history, replay a past incident to its report, then live traffic
     with an outage: SLOs, incidents, Discord notices, post-incident draft."""
-    from vigie.api.app import create_app
     from vigie.observability import configure_logging
+    from vigie.server import create_app
     from vigie.store import connect
     from vigie.store.migrations import migrate
 

@@ -1,8 +1,8 @@
 """``vigie report <incident-id>``: print the incident's report as Markdown.
 
 The stored report's latest version if there is one; otherwise a fresh draft measured now (not
-stored unless ``--save``). Like every command that opens the store, with the embedded engine it
-needs ``vigie serve`` stopped; on a running server use ``GET /api/v1/incidents/<id>/report.md``.
+stored unless ``--save``). Beside a ``vigie serve`` holding the embedded store it goes through
+the service's API (:mod:`vigie.local`), which stores the draft it shows (as the pages do).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 from vigie.cli import settings_of
 from vigie.config import load_config
 from vigie.incidents.service import IncidentService, NotFound
+from vigie.local import ApiError, RunningService, running_service
 from vigie.reports.model import REPORT_KINDS, ReportKind
 from vigie.reports.render import render_markdown
 from vigie.reports.service import ReportService
@@ -31,6 +32,10 @@ def report(
     if kind not in REPORT_KINDS:
         raise typer.BadParameter(f"kind must be one of {', '.join(REPORT_KINDS)}")
     settings = settings_of(ctx)
+    service = running_service(settings)
+    if service is not None:
+        typer.echo(_through(service, incident_id, kind, save), nl=False)
+        return
     config = load_config(settings.config_dir)
     store = connect(settings)
     try:
@@ -47,3 +52,19 @@ def report(
         typer.echo(render_markdown(version), nl=False)
     finally:
         store.close()
+
+
+def _through(service: RunningService, incident_id: str, kind: str, save: bool) -> str:
+    url = f"/api/v1/incidents/{incident_id}/report"
+    try:
+        if save:
+            try:
+                service.call("POST", url, json={"kind": kind})
+            except ApiError as exc:
+                if exc.status != 409:  # 409: it has a report already, print that one
+                    raise
+        markdown: str = service.call("GET", f"{url}.md", text=True)
+    except ApiError as exc:
+        typer.echo(f"vigie: {exc}", err=True)
+        raise typer.Exit(1) from None
+    return markdown

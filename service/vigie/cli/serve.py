@@ -17,15 +17,20 @@ def serve(
     port: int = typer.Option(8000, help="Port of the OTLP/HTTP receiver and the API."),
 ) -> None:
     """Run the service until interrupted; SIGINT/SIGTERM flush accepted telemetry first."""
-    from vigie.api.app import create_app
+    from vigie.server import create_app
 
     settings = settings_of(ctx)
     configure_logging(settings.log_level)
     configure_telemetry(settings, host=host, port=port)
     uvicorn.run(
-        create_app(settings, environ=os.environ),
+        create_app(settings, environ=os.environ, local_url=f"http://{_local_host(host)}:{port}"),
         host=host,
         port=port,
         log_config=None,
         timeout_graceful_shutdown=30,
     )
+
+
+def _local_host(host: str) -> str:
+    """Where the CLI on this machine reaches the service."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

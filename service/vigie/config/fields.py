@@ -49,7 +49,10 @@ def parse_duration(value: Any) -> timedelta:
     if not value.strip() or match is None:
         raise ValueError("expected a duration such as 30s, 5m, 4h, 1d or 1h30m")
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise ValueError("a duration must be shorter than a million days") from None
     if delta <= timedelta(0):
         raise ValueError("a duration must be positive")
     return delta

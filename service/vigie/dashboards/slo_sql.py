@@ -23,8 +23,9 @@ from vigie.slo.evaluator import DEFAULT_STALE_AFTER
 from vigie.slo.spans import ENVIRONMENT, MINUTE
 from vigie.slo.windows import PAIRS, PRESENCE_WINDOW, WINDOWS
 from vigie.store import tables
-from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
-from vigie.store.migrations.m0020_incident_events import TABLE as INCIDENT_EVENTS
+from vigie.store.tables import INCIDENT_EVENTS
+from vigie.store.tables import SERVICE_ACTIVITY as ACTIVITY
+from vigie.store.tables import SLO_MINUTE as ROLLUP
 
 END = "toStartOfMinute($__toTime)"
 """The exclusive end of every SLO window: the start of the dashboard end time's minute."""

@@ -18,9 +18,9 @@ from vigie.dashboards.texts import text
 from vigie.incidents.model import SILENT_SLO
 from vigie.slo.spans import ENVIRONMENT, IS_ERROR, ROUTE, SERVER_SPAN
 from vigie.store import tables
-from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
-from vigie.store.migrations.m0020_incident_events import TABLE as INCIDENT_EVENTS
-from vigie.store.migrations.m0025_notify_outbox import OUTBOX
+from vigie.store.tables import INCIDENT_EVENTS, OUTBOX
+from vigie.store.tables import SERVICE_ACTIVITY as ACTIVITY
+from vigie.store.tables import SLO_MINUTE as ROLLUP
 
 SEVERITIES = ("page", "ticket", "no_data")
 """Incident severities (vigie.incidents.model), shown in words on the annotations."""

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from vigie.store import Store
+from vigie.store import Store, tables
 
-TABLE = "vigie_gate_overrides"
+TABLE = tables.GATE_OVERRIDES
 MAX_DURATION = timedelta(hours=24)
 _COLUMNS = ("id", "club", "app", "starts_at", "ends_at", "author", "reason", "created_at")
 

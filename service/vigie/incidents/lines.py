@@ -27,6 +27,7 @@ from vigie.incidents.routing import Route
 from vigie.notify.clues import Clue
 from vigie.notify.embeds import window_seconds
 from vigie.notify.notice import ADMINS, IncidentLine, Notice
+from vigie.settings import Settings
 
 _SUMMARY_MAX = 300
 BEFORE = timedelta(hours=1)  # of the incident, on its dashboard link
@@ -37,6 +38,11 @@ AFTER = timedelta(minutes=15)
 class Links:
     public_url: str
     grafana_url: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Links:
+        """The links of the configured deployment (the one place they are built)."""
+        return cls(settings.public_url, settings.grafana_url)
 
     def incident(self, incident_id: str) -> str:
         return f"{self.public_url.rstrip('/')}/incidents/{quote(incident_id)}"

@@ -72,9 +72,7 @@ class IncidentService:
     def from_settings(
         cls, store: Store, config: Config, settings: Settings, *, delivery: NoticeSink | None = None
     ) -> IncidentService:
-        return cls(
-            store, config, Links(settings.public_url, settings.grafana_url), delivery=delivery
-        )
+        return cls(store, config, Links.of(settings), delivery=delivery)
 
     # --- cycles ---------------------------------------------------------------------------
 

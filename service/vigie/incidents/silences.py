@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from vigie.incidents.model import Event, Incident
-from vigie.store import Store
+from vigie.store import Store, tables
 
-TABLE = "vigie_silences"
+TABLE = tables.SILENCES
 SilenceState = Literal["pending", "active", "expired"]
 _COLUMNS = (
     "id", "club", "app", "slo", "starts_at", "ends_at", "author", "comment", "created_at",

@@ -17,10 +17,10 @@ from typing import Any
 from vigie.incidents.grouping import Planned, Told
 from vigie.incidents.model import Event, Incident
 from vigie.incidents.state import fold
-from vigie.store import Store
+from vigie.store import Store, tables
 
-EVENTS = "vigie_incident_events"
-NOTICES = "vigie_incident_notices"
+EVENTS = tables.INCIDENT_EVENTS
+NOTICES = tables.INCIDENT_NOTICES
 _EVENT_COLUMNS = (
     "incident_id", "seq", "at", "evaluation_at", "kind", "club", "app", "environment", "slo",
     "severity", "reason", "cause", "author",

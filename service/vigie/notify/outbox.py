@@ -25,10 +25,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from vigie.notify.notice import Notice, notice_from_json, notice_to_json
+from vigie.store import tables
 from vigie.store.client import Store
 
 Event = Literal["pending", "retried", "sent", "failed", "dead"]
-TABLE = "vigie_outbox"
+TABLE = tables.OUTBOX
 _COLUMNS = (
     "key",
     "channel",

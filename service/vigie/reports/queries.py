@@ -19,9 +19,9 @@ from vigie.ingest.scrub import PiiPatterns
 from vigie.reports.model import Counted, Latency, RouteImpact, SloInfo
 from vigie.slo.spans import CEIL_MS, ENVIRONMENT, IS_ERROR, ROUTE, SERVER_SPAN
 from vigie.store import Store
-from vigie.store.tables import LOGS, TRACES
+from vigie.store.tables import LOGS, SLO_MINUTE, TRACES
 
-ROLLUP = "vigie_slo_minute"
+ROLLUP = SLO_MINUTE
 ERROR_SEVERITY = 17  # OTLP SeverityNumber of ERROR (17-20), FATAL above
 
 

@@ -21,7 +21,8 @@ from vigie.ingest.scrub import PiiPatterns, load_patterns
 from vigie.notify.notice import ADMINS, Notice
 from vigie.reports.adapter import to_record
 from vigie.reports.facts import gather
-from vigie.reports.model import Facts, Locale, ReportKind, ReportVersion
+from vigie.reports.model import Facts, Locale, ReportKind, ReportVersion, SloInfo
+from vigie.reports.queries import Minute, Scope, sli_minutes
 from vigie.reports.store import ReportStore
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,12 @@ class ReportService:
             self.incidents.links,
             pii=self.pii if kind == "security" else None,
         )
+
+    def sli_minutes(self, incident: Incident, slo: SloInfo, start: datetime, end: datetime
+                    ) -> list[Minute]:  # fmt: skip
+        """The incident's SLI per minute over ``[start, end)`` (the pages' chart)."""
+        scope = Scope(incident.app, incident.environment, slo)
+        return sli_minutes(self.incidents.store, scope, start, end)
 
     def draft(self, incident_id: str, *, kind: ReportKind = "standard") -> ReportVersion:
         """A fresh draft (version 1), not stored."""

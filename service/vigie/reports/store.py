@@ -26,9 +26,9 @@ from vigie.reports.model import (
     facts_from_dict,
     facts_to_dict,
 )
-from vigie.store import Store
+from vigie.store import Store, tables
 
-TABLE = "vigie_report_versions"
+TABLE = tables.REPORT_VERSIONS
 _COLUMNS = (
     "incident_id", "version", "kind", "locale", "author", "created_at", "facts", "sections",
     "action_items",

@@ -25,10 +25,12 @@ from vigie.slo.spans import (
     ROUTE,
     SERVER_SPAN,
 )
-from vigie.store.migrations.m0010_slo_rollups import ACTIVITY, ROLLUP
-from vigie.store.migrations.m0011_slo_coarse_rollups import DAY as DAY_LE
-from vigie.store.migrations.m0011_slo_coarse_rollups import HOUR as HOUR_LE
-from vigie.store.migrations.m0011_slo_coarse_rollups import MINUTE as MINUTE_LE
+from vigie.store.tables import SERVICE_ACTIVITY as ACTIVITY
+from vigie.store.tables import SLO_LE_DAY as DAY_LE
+from vigie.store.tables import SLO_LE_HOUR as HOUR_LE
+from vigie.store.tables import SLO_LE_MINUTE as MINUTE_LE
+from vigie.store.tables import SLO_MINUTE as ROLLUP
+from vigie.store.tables import VERSION_MINUTE
 
 _NO_THRESHOLDS = "CAST([], 'Array(UInt64)')"
 
@@ -183,7 +185,7 @@ def custom_series_sql(source: str, good: str, total: str) -> str:
 # over the analysis window (migration 70's table; a few minutes of a few versions).
 VERSION_COUNTS = """\
 SELECT Version, Environment, Route, Le, sum(Total) AS total, sum(Errors) AS errors
-FROM vigie_version_minute
+FROM """ + VERSION_MINUTE + """
 WHERE ServiceName = {app:String}
   AND Start >= {start:DateTime('UTC')} AND Start < {end:DateTime('UTC')}
 GROUP BY Version, Environment, Route, Le"""

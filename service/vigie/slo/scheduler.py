@@ -28,10 +28,12 @@ def start_scheduler(
     *,
     interval_s: float = DEFAULT_INTERVAL_S,
     on_evaluation: Callable[[Evaluation], object] | None = None,
+    on_failure: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Start evaluating in a background thread; stop with ``scheduler.shutdown()``.
 
-    ``on_evaluation`` receives each successful evaluation (the incident and report stages).
+    ``on_evaluation`` receives each successful evaluation (the incident and report stages),
+    ``on_failure`` is called after each failed one.
     """
     anchor = datetime.now(UTC)
 
@@ -40,6 +42,8 @@ def start_scheduler(
         with _tracer.start_as_current_span("slo.cycle") as span:
             result = evaluator.run_cycle(lag_s=elapsed % interval_s)
             span.set_attribute("slo.evaluated", result is not None)
+            if result is None and on_failure is not None:
+                on_failure()
             if result is None or on_evaluation is None:
                 return
             try:

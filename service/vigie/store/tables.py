@@ -151,3 +151,21 @@ INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
     METRICS_EXPONENTIAL_HISTOGRAM: METRICS_EXPONENTIAL_HISTOGRAM_COLUMNS,
     METRICS_SUMMARY: METRICS_SUMMARY_COLUMNS,
 }
+
+# Vigie's own tables. The migrations under store/migrations/ spell them as literals (frozen SQL);
+# every other module takes them from here.
+SCHEMA_MIGRATIONS = "vigie_schema_migrations"
+SLO_MINUTE = "vigie_slo_minute"
+SERVICE_ACTIVITY = "vigie_service_activity"
+SLO_LE_MINUTE = "vigie_slo_le_minute"
+SLO_LE_HOUR = "vigie_slo_le_hour"
+SLO_LE_DAY = "vigie_slo_le_day"
+INCIDENT_EVENTS = "vigie_incident_events"
+INCIDENT_NOTICES = "vigie_incident_notices"
+SILENCES = "vigie_silences"
+OUTBOX = "vigie_outbox"
+REPORT_VERSIONS = "vigie_report_versions"
+API_TOKENS = "vigie_api_tokens"
+TOKEN_USES = "vigie_token_uses"
+VERSION_MINUTE = "vigie_version_minute"
+GATE_OVERRIDES = "vigie_gate_overrides"

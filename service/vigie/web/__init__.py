@@ -1,2 +1,2 @@
-"""Server-rendered pages (incidents, reports) and the token authentication they share with the
-API. :func:`vigie.web.setup.install` wires routers and ``app.state`` into an application."""
+"""Server-rendered pages (incidents, reports): :data:`vigie.web.pages.router` (signed-in,
+CSRF-checked) and :data:`vigie.web.pages.login_router`. Assembled by :mod:`vigie.server`."""

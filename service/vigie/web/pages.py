@@ -1,8 +1,9 @@
 """The pages: login, incident list, incident (facts, timeline, SLI chart), report editor.
 
 Server-rendered with Jinja2 (autoescaped), no JavaScript. Forms are parsed from the urlencoded
-body with the standard library. Every page but the login needs a token (cookie or bearer):
-without one it redirects to the login form; a captain sees and edits only their club (403).
+body with the standard library. Every page but the login needs a token (cookie or bearer) and
+every form post a CSRF token (:mod:`vigie.web.guard`, dependencies of :data:`router`): without a
+token a page redirects to the login form; a captain sees and edits only their club (403).
 Pages are in the club's locale (the list: the captain's club, French for admins; ``?lang=``
 overrides).
 """
@@ -14,28 +15,38 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from vigie.api.state import running
+from vigie.access.tokens import Principal
+from vigie.api.auth import COOKIE
+from vigie.api.deps import ReportsDep, ServicesDep
 from vigie.incidents.model import STATES, Incident
 from vigie.incidents.service import NotFound
 from vigie.reports import texts as report_texts
 from vigie.reports.facts import MINUTE
 from vigie.reports.model import ACTION_FIELDS, SECTIONS, Locale, ReportVersion
-from vigie.reports.queries import Scope, sli_minutes
 from vigie.reports.render import fact_rows, render_markdown, title
 from vigie.reports.service import ReportService
 from vigie.reports.store import StaleVersion, clean_items
-from vigie.web.auth import COOKIE, Principal, authorize, principal_of
 from vigie.web.chart import sli_chart
+from vigie.web.guard import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    check_login_csrf,
+    checked_form,
+    form_fields,
+    login_csrf,
+)
 from vigie.web.texts import UI
 
-router = APIRouter(include_in_schema=False)
+# Every page but the login: a principal (else the login form), CSRF checks on posts.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(checked_form)])
+login_router = APIRouter(include_in_schema=False)
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["j2", "html"]),
@@ -43,11 +54,6 @@ _env = Environment(
 LIST_SINCE = timedelta(days=90)
 CHART_MARGIN = timedelta(minutes=60)
 BLANK_ACTION_ROWS = 2
-MAX_FORM_BYTES = 512 * 1024
-
-
-def _service(request: Request) -> ReportService:
-    return running(request, "reports", ReportService, "report service")
 
 
 def _page(
@@ -57,6 +63,8 @@ def _page(
         locale=locale,
         ui=UI[locale],
         principal=getattr(request.state, "principal", None),
+        csrf_field=CSRF_FIELD,
+        csrf=getattr(request.state, "csrf", ""),
         moment=lambda v: report_texts.moment(v, locale),
         state_label=lambda s: report_texts.state_label(locale, s),
         event_label=lambda k: report_texts.event_label(locale, k),
@@ -70,28 +78,19 @@ def _lang(request: Request, default: Locale) -> Locale:
     return lang if lang in ("fr", "en") else default  # type: ignore[return-value]
 
 
-def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+def _principal(request: Request) -> Principal:
+    """The principal :func:`vigie.web.guard.checked_form` let through."""
+    principal: Principal = request.state.principal
+    return principal
 
 
 def _guard(request: Request, club: str | None, locale: Locale) -> Principal | Response:
-    """The principal, or the response to send instead (login redirect, 403 page)."""
-    if principal_of(request) is None:
-        return _login_redirect(request)
-    try:
-        return authorize(request, "read", club)
-    except HTTPException:
-        return _page(request, "error.html.j2", locale, 403, code=403,
-                     message=UI[locale]["forbidden"], page_title=UI[locale]["error"])  # fmt: skip
-
-
-async def _form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise HTTPException(413, "form too large")
-    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {k: v[-1] for k, v in parsed.items()}
+    """The principal, or the 403 page when it may not see ``club``."""
+    principal = _principal(request)
+    if principal.may(club):
+        return principal
+    return _page(request, "error.html.j2", locale, 403, code=403,
+                 message=UI[locale]["forbidden"], page_title=UI[locale]["error"])  # fmt: skip
 
 
 def _safe_next(target: str) -> str:
@@ -104,22 +103,31 @@ def home() -> RedirectResponse:
     return RedirectResponse("/incidents", status_code=303)
 
 
-@router.get("/login")
-def login_form(request: Request, next: str = "/incidents") -> HTMLResponse:
+def _login_page(
+    request: Request, next: str, status: int = 200, error: str | None = None
+) -> Response:
     locale = _lang(request, "fr")
-    return _page(request, "login.html.j2", locale, next=_safe_next(next), error=None,
-                 page_title=UI[locale]["login"])  # fmt: skip
+    token = login_csrf(request)
+    response = _page(request, "login.html.j2", locale, status, next=_safe_next(next), error=error,
+                     login_csrf=token, page_title=UI[locale]["login"])  # fmt: skip
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/login")  # fmt: skip
+    return response
 
 
-@router.post("/login")
-async def login(request: Request) -> Response:
-    form = await _form(request)
-    locale = _lang(request, "fr")
+@login_router.get("/login")
+def login_form(request: Request, next: str = "/incidents") -> Response:
+    return _login_page(request, next)
+
+
+@login_router.post("/login")
+async def login(request: Request, services: ServicesDep) -> Response:
+    form = await form_fields(request)
+    await check_login_csrf(request, services, form.get(CSRF_FIELD, ""))
     token = form.get("token", "").strip()
-    tokens = getattr(request.app.state, "tokens", None)
-    if tokens is None or tokens.lookup(token) is None:
-        return _page(request, "login.html.j2", locale, 401, next=_safe_next(form.get("next", "")),
-                     error=UI[locale]["bad_token"], page_title=UI[locale]["login"])  # fmt: skip
+    if services.tokens.lookup(token) is None:
+        error = UI[_lang(request, "fr")]["bad_token"]
+        return _login_page(request, form.get("next", ""), 401, error)
     response = RedirectResponse(_safe_next(form.get("next", "")), status_code=303)
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
@@ -136,11 +144,10 @@ def logout() -> RedirectResponse:
 
 
 @router.get("/incidents")
-def incident_list(request: Request, club: str = "", app: str = "", state: str = "") -> Response:
-    service = _service(request)
-    principal = principal_of(request)
-    if principal is None:
-        return _login_redirect(request)
+def incident_list(
+    request: Request, service: ReportsDep, club: str = "", app: str = "", state: str = ""
+) -> Response:
+    principal = _principal(request)
     if not principal.is_admin:
         club = principal.club
     locale = _lang(request, service.locale_of(principal.club) if principal.club else "fr")
@@ -165,10 +172,8 @@ def _not_found(request: Request, locale: Locale) -> Response:
 
 
 def _incident(request: Request, service: ReportService, incident_id: str) -> Incident | Response:
-    """The incident, or the response to send instead (login redirect; unknown id: see
-    :func:`_not_found`). Whether the principal may read it is the caller's check."""
-    if principal_of(request) is None:
-        return _login_redirect(request)
+    """The incident, or the response to send instead (unknown id: see :func:`_not_found`).
+    Whether the principal may read it is the caller's check."""
     try:
         incident, _ = service.incidents.get(incident_id)
     except NotFound:
@@ -177,8 +182,7 @@ def _incident(request: Request, service: ReportService, incident_id: str) -> Inc
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: str) -> Response:
-    service = _service(request)
+def incident_page(request: Request, service: ReportsDep, incident_id: str) -> Response:
     incident = _incident(request, service, incident_id)
     if not isinstance(incident, Incident):
         return incident
@@ -190,8 +194,7 @@ def incident_page(request: Request, incident_id: str) -> Response:
     facts = stored.facts if stored is not None else service.facts(incident_id)
     slo = facts.incident.slos[0]
     start, end = facts.impact_start - CHART_MARGIN, facts.impact_end + CHART_MARGIN
-    minutes = sli_minutes(service.incidents.store, Scope(incident.app, incident.environment, slo),
-                          start, end + MINUTE)  # fmt: skip
+    minutes = service.sli_minutes(incident, slo, start, end + MINUTE)
     chart = sli_chart(
         minutes, start, end, (facts.impact_start, facts.impact_end), incident.opened_at,
         slo.error_budget, title=UI[locale]["chart"], description=UI[locale]["chart_desc"],
@@ -233,7 +236,7 @@ def _report_reader(
     request: Request, service: ReportService, incident_id: str
 ) -> Principal | Response:
     """The principal allowed to read the incident's report, or the response to send instead
-    (login redirect, 404, 403 in the club's locale)."""
+    (404, 403 in the club's locale)."""
     incident = _incident(request, service, incident_id)
     if not isinstance(incident, Incident):
         return incident
@@ -241,8 +244,9 @@ def _report_reader(
 
 
 @router.get("/incidents/{incident_id}/report")
-def report_page(request: Request, incident_id: str, saved: int = 0) -> Response:
-    service = _service(request)
+def report_page(
+    request: Request, service: ReportsDep, incident_id: str, saved: int = 0
+) -> Response:
     guarded = _report_reader(request, service, incident_id)
     if not isinstance(guarded, Principal):
         return guarded
@@ -267,12 +271,11 @@ def _edits(form: Mapping[str, str], kind: str) -> tuple[dict[str, str], list[dic
 
 
 @router.post("/incidents/{incident_id}/report")
-async def report_save(request: Request, incident_id: str) -> Response:
-    service = _service(request)
+async def report_save(request: Request, service: ReportsDep, incident_id: str) -> Response:
     guarded = _report_reader(request, service, incident_id)
     if not isinstance(guarded, Principal):
         return guarded
-    form = await _form(request)
+    form = await form_fields(request)
     current = service.get_or_create(incident_id)
     sections, items = _edits(form, current.kind)
     based_on = int(form["version"]) if form.get("version", "").isdigit() else 0

@@ -19,11 +19,29 @@ An interrupted migration re-runs the backfill, so after a crash mid-migration, r
 
 from __future__ import annotations
 
-from vigie.slo.spans import CEIL_MS, ENVIRONMENT, IS_ERROR, MINUTE, ROUTE, SERVER_SPAN
 from vigie.store.migrations.context import MigrationContext
 
 VERSION = 10
 DESCRIPTION = "SLO rollups: per-minute SLI counters and service activity, backfilled"
+
+# Frozen copies of the expressions of ``vigie.slo.spans`` as they were when this migration was
+# written: a migration never imports live code (the runner checksums its statements, so an edit
+# to ``spans.py`` would stop every deployed store from starting).
+CEIL_MS = "toUInt32(least(intDiv(Duration + 999999, 1000000), 4294967295))"
+ENVIRONMENT = (
+    "if(ResourceAttributes['deployment.environment.name'] != '', "
+    "ResourceAttributes['deployment.environment.name'], "
+    "ResourceAttributes['deployment.environment'])"
+)
+IS_ERROR = (
+    "(StatusCode IN ('Error', "
+    "'STATUS_CODE_ERROR') OR toUInt16OrZero(if(SpanAttributes['http.response.status_code'] != ''"
+    ", SpanAttributes['http.response.status_code'], "
+    "SpanAttributes['http.status_code'])) >= 500)"
+)
+MINUTE = "toStartOfMinute(toDateTime(Timestamp, 'UTC'))"
+ROUTE = "SpanAttributes['http.route']"
+SERVER_SPAN = "SpanKind IN ('Server', 'SPAN_KIND_SERVER')"
 
 ROLLUP = "vigie_slo_minute"
 ACTIVITY = "vigie_service_activity"

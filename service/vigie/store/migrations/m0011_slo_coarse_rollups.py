@@ -13,11 +13,34 @@ view's creation second.
 
 from __future__ import annotations
 
-from vigie.slo.spans import ENVIRONMENT, GRID_MS, IS_ERROR, ROUTE, SERVER_SPAN
 from vigie.store.migrations.context import MigrationContext
+from vigie.store.migrations.m0010_slo_rollups import (
+    CEIL_MS,
+    ENVIRONMENT,
+    IS_ERROR,
+    ROUTE,
+    SERVER_SPAN,
+)
 
 VERSION = 11
 DESCRIPTION = "SLO rollups by latency bucket per minute, hour and day, backfilled"
+
+# The span expressions frozen in migration 10 (a migration imports only frozen code: never
+# ``vigie.slo.spans``, whose edits would change this migration's checksum).
+# fmt: off
+_GRID = (
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100, 120, 150,
+    200, 250, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000,
+    6000, 7000, 8000, 9000, 10000, 12000, 15000, 20000, 25000, 30000, 40000, 50000, 60000, 70000,
+    80000, 90000, 100000, 120000, 150000, 200000, 250000, 300000, 400000, 500000, 600000, 700000,
+    800000, 900000, 1000000, 1200000, 1500000, 2000000, 2500000, 3000000, 4000000, 5000000,
+    6000000, 7000000, 8000000, 9000000, 10000000, 12000000, 15000000, 20000000, 25000000, 30000000,
+    40000000, 50000000, 60000000, 70000000, 80000000, 90000000, 100000000, 120000000, 150000000,
+    200000000, 250000000, 300000000, 400000000, 500000000, 600000000, 700000000, 800000000,
+    900000000, 1000000000, 4294967295,
+)
+# fmt: on
+GRID_MS = f"toUInt32(arrayFirst(g -> g >= {CEIL_MS}, [{', '.join(map(str, _GRID))}]))"
 
 MINUTE = "vigie_slo_le_minute"
 HOUR = "vigie_slo_le_hour"

@@ -20,8 +20,9 @@ from vigie.errors import StoreError
 from vigie.settings import Settings
 from vigie.store.client import Store
 from vigie.store.migrations.context import MigrationContext
+from vigie.store.tables import SCHEMA_MIGRATIONS
 
-MIGRATIONS_TABLE = "vigie_schema_migrations"
+MIGRATIONS_TABLE = SCHEMA_MIGRATIONS
 _MODULE_NAME = re.compile(r"^m(\d{4})_[a-z0-9_]+$")
 _LOOKS_LIKE_MIGRATION = re.compile(r"^m\d")
 
