@@ -163,6 +163,22 @@ def test_a_store_that_cannot_answer_is_503(store: Store) -> None:
     assert answer.status_code == 503 and "SELECT" not in answer.text
 
 
+def test_without_the_club_s_token_the_gate_gives_the_verdict_only(
+    db: Store, start: datetime
+) -> None:
+    _traffic(db, STABLE, start - timedelta(hours=1), 90, 180)
+    _traffic(db, CANARY, start, 30, 20, failing_share=0.3)
+    client, _ = _client(db, Clock(start + timedelta(minutes=5)), club="beta")
+    full = _gate(client, canary=CANARY)
+    assert full["verdict"] == "fail" and set(full) == {"at", "verdict", "ok", "failed_slos",
+                                                        "override"}
+    assert full["failed_slos"] == ["availability"]
+    client.headers.pop("Authorization")
+    assert _gate(client, canary=CANARY) == full
+    mine, _ = _client(db, Clock(start + timedelta(minutes=5)))
+    assert "significantly worse than stable" in _gate(mine, canary=CANARY)["reason"]
+
+
 def test_bad_parameters_and_unknown_apps(db: Store, start: datetime) -> None:
     client, _ = _client(db, Clock(start))
     assert client.get("/api/v1/gate/alpha/nope").status_code == 404

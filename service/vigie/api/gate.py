@@ -5,8 +5,9 @@
   the canary's requests are compared with the stable version's (or every other version's) and
   with each SLO's objective (:mod:`vigie.slo.canary`); without it, the whole app is judged on
   its SLO states. ``verdict`` is ``ok``, ``fail`` or ``inconclusive``. Open to Argo without a
-  token: it answers for one app and names no person. 404 for an unknown app; 503 when the store
-  cannot answer.
+  token, which gets the verdict and the names of the SLOs that decided it only; the club's
+  captain and admins also get the counts and reasons. 404 for an unknown app; 503 when the
+  store cannot answer.
 * ``POST /api/v1/gate/{club}/{app}/override`` ``{"duration": "2h", "reason": …, "author": …}``:
   let the app roll out whatever the gate says, for at most 24 hours (admins and the club's
   captain; another club's app answers 404 like an unknown one); recorded in the app's open
@@ -22,10 +23,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.api.auth import PrincipalDep, visible
+from vigie.api.auth import OptionalPrincipalDep, PrincipalDep, visible
 from vigie.api.deps import ServicesDep
 from vigie.config.fields import Duration
 from vigie.errors import StoreError
+from vigie.gate import verdict
 from vigie.gate.service import GateService
 from vigie.incidents.service import NotFound
 
@@ -56,6 +58,7 @@ def _unavailable(exc: StoreError) -> HTTPException:
 @router.get("/gate/{club}/{app}")
 def gate(
     service: GateDep,
+    principal: OptionalPrincipalDep,
     club: str,
     app: str,
     canary: VERSION = None,
@@ -67,12 +70,15 @@ def gate(
     if stable is not None and canary is None:
         raise HTTPException(422, "stable: only with canary")
     try:
-        return service.judge(club, app, canary=canary, stable=stable,
+        body = service.judge(club, app, canary=canary, stable=stable,
                              window=timedelta(minutes=window))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except StoreError as exc:
         raise _unavailable(exc) from None
+    if principal is None or not visible(principal, club):
+        return verdict.public(body)  # Argo, or anyone: the verdict, not the app's numbers
+    return body
 
 
 @router.post("/gate/{club}/{app}/override", status_code=201)

@@ -68,3 +68,16 @@ def answer(at: datetime, verdict: Verdict, reason: str, details: dict[str, Any],
         {"id": override.id, "ends_at": override.ends_at.isoformat()},
     })
     return body
+
+
+def public(body: dict[str, Any]) -> dict[str, Any]:
+    """What the gate tells a caller without the club's token (Argo): the verdict and which
+    SLOs decided it, no counts, no reasons in words, no person."""
+    analysis = body["analysis"]
+    failed = [s["slo"] for s in analysis.get("slos", []) if isinstance(s, dict) and s["failed"]]
+    failed += [b["slo"] for b in analysis.get("blocking", [])]
+    override = body["override"]
+    return {
+        "at": body["at"], "verdict": body["verdict"], "ok": body["ok"], "failed_slos": failed,
+        "override": None if override is None else {"ends_at": override["ends_at"]},
+    }
