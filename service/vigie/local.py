@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from vigie.errors import VigieError
 from vigie.settings import Settings
 
+T = TypeVar("T")
 FILE_NAME = "vigie-serve.json"
 TIMEOUT = httpx.Timeout(30.0, connect=2.0)
 
@@ -86,3 +88,11 @@ def running_service(settings: Settings) -> RunningService | None:
     except (OSError, ValueError, KeyError, httpx.HTTPError):
         return None  # a stale file: the service is gone
     return service
+
+
+def here_or_there(settings: Settings, api: Callable[[RunningService], T],
+                  direct: Callable[[], T]) -> T:
+    """``api(service)`` through the running service when there is one, else ``direct()``
+    (which opens the store itself); :class:`ApiError` when the service refuses."""
+    service = running_service(settings)
+    return api(service) if service is not None else direct()

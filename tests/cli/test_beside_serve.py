@@ -4,6 +4,7 @@ print what they print without it."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -97,6 +98,13 @@ def test_token_and_silence_commands_beside_serve(
     assert refused.returncode == 2 and "unknown club" in refused.stderr
     expired = vigie(env, "silence", "expire", sid)
     assert expired.returncode == 0 and "expired" in expired.stdout
+    gate = vigie(env, "gate", "check", "algoets", "site-web")
+    assert gate.returncode in (0, 1, 3), gate.stderr
+    assert json.loads(gate.stdout)["verdict"] in ("ok", "fail", "inconclusive")
+    opened = vigie(env, "gate", "override", "add", "algoets", "site-web", "--duration", "1h",
+                   "--reason", "the fix", "--author", "marie")  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    assert "algoets/site-web  active" in vigie(env, "gate", "override", "list").stdout
 
 
 def test_report_and_evaluate_beside_serve(served: tuple[dict[str, str], str, Path]) -> None:

@@ -2,15 +2,17 @@
 
 ``check`` prints what ``GET /api/v1/gate/{club}/{app}`` would answer; ``override add`` lets an
 app roll out past the gate for a while (recorded in its open incidents), ``override list`` and
-``override close`` show and end them.
+``override close`` show and end them. Beside a ``vigie serve`` holding the embedded store they
+go through its API (:mod:`vigie.local`), with the same output.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import typer
 
@@ -19,10 +21,12 @@ from vigie.config import load_config
 from vigie.config.fields import parse_duration
 from vigie.gate.service import GateService
 from vigie.incidents.service import IncidentService, NotFound
+from vigie.local import ApiError, RunningService, here_or_there
 from vigie.slo.catalog import targets_from_files
 from vigie.slo.evaluator import Evaluator
 from vigie.store import connect
 
+T = TypeVar("T")
 app = typer.Typer(help="The Argo Rollouts gate: judge an app or a canary, open overrides.")
 overrides = typer.Typer(help="Let an app roll out past the gate for a while.")
 app.add_typer(overrides, name="override")
@@ -45,6 +49,26 @@ def _gate(ctx: typer.Context) -> Iterator[GateService]:
         store.close()
 
 
+def _run(ctx: typer.Context, api: Callable[[RunningService], T],
+         direct: Callable[[GateService], T]) -> T:
+    def opened() -> T:
+        with _gate(ctx) as gate:
+            try:
+                return direct(gate)
+            except NotFound as exc:
+                raise ApiError(404, str(exc)) from None
+            except ValueError as exc:
+                raise ApiError(422, str(exc)) from None
+
+    try:
+        return here_or_there(settings_of(ctx), api, opened)
+    except ApiError as exc:
+        if exc.status == 404 and "override" in str(exc):
+            typer.echo(f"vigie: {exc}", err=True)
+            raise typer.Exit(1) from None
+        raise typer.BadParameter(str(exc)) from None
+
+
 def _echo(body: object) -> None:
     typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
 
@@ -59,12 +83,13 @@ def check(
     window: int = typer.Option(10, "--window", min=1, max=60, help="minutes of analysis"),
 ) -> None:
     """Print the gate's answer; exit 1 on "fail", 3 on "inconclusive"."""
-    with _gate(ctx) as gate:
-        try:
-            body = gate.judge(club, app_name, canary=canary, stable=stable,
-                              window=timedelta(minutes=window))
-        except NotFound as exc:
-            raise typer.BadParameter(str(exc)) from None
+    params: dict[str, Any] = {"canary": canary or "", "stable": stable or "", "window": window}
+    body = _run(
+        ctx,
+        lambda s: s.call("GET", f"/api/v1/gate/{club}/{app_name}", params=params),
+        lambda g: g.judge(club, app_name, canary=canary, stable=stable,
+                          window=timedelta(minutes=window)),
+    )
     _echo(body)
     raise typer.Exit({"ok": 0, "fail": 1}.get(body["verdict"], 3))
 
@@ -83,37 +108,38 @@ def add(
         span = parse_duration(duration)
     except ValueError as exc:
         raise typer.BadParameter(f"--duration: {exc}") from None
-    with _gate(ctx) as gate:
-        try:
-            override = gate.open_override(club, app_name, duration=span, author=author,
-                                          reason=reason)
-        except (ValueError, NotFound) as exc:
-            raise typer.BadParameter(str(exc)) from None
-        _echo(override.as_dict(gate.clock()))
+    body = {"duration": duration, "reason": reason, "author": author}
+    _echo(_run(
+        ctx,
+        lambda s: s.call("POST", f"/api/v1/gate/{club}/{app_name}/override", json=body),
+        lambda g: g.open_override(club, app_name, duration=span, author=author,
+                                  reason=reason).as_dict(g.clock()),
+    ))
 
 
 @overrides.command("list")
 def list_(ctx: typer.Context) -> None:
     """Every override, newest first."""
-    with _gate(ctx) as gate:
-        now = gate.clock()
-        found = gate.list_overrides()
+    found: list[dict[str, Any]] = _run(
+        ctx,
+        lambda s: s.call("GET", "/api/v1/gate-overrides")["overrides"],
+        lambda g: [o.as_dict(g.clock()) for o in g.list_overrides()],
+    )
     if not found:
         typer.echo("no override")
     for o in found:
-        state = "active" if o.active(now) else "ended"
-        typer.echo(f"{o.id}  {o.club}/{o.app}  {state}  until {o.ends_at.isoformat()}  "
-                   f"{o.author}: {o.reason}")
+        state = "active" if o["active"] else "ended"
+        typer.echo(f"{o['id']}  {o['club']}/{o['app']}  {state}  until {o['ends_at']}  "
+                   f"{o['author']}: {o['reason']}")
 
 
 @overrides.command("close")
 def close(ctx: typer.Context, override_id: str,
           author: str = typer.Option(..., "--author", help="who ends it")) -> None:
     """End an override now."""
-    with _gate(ctx) as gate:
-        try:
-            closed = gate.close_override(override_id, author)
-        except NotFound as exc:
-            typer.echo(str(exc))
-            raise typer.Exit(1) from None
-        _echo(closed.as_dict(gate.clock()))
+    _echo(_run(
+        ctx,
+        lambda s: s.call("DELETE", f"/api/v1/gate-overrides/{override_id}",
+                         params={"author": author}),
+        lambda g: g.close_override(override_id, author).as_dict(g.clock()),
+    ))
