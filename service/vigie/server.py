@@ -38,7 +38,7 @@ from vigie.settings import Settings
 from vigie.startup import Startup
 from vigie.store import Store, connect
 from vigie.store.migrations import migrate
-from vigie.web import guard, pages
+from vigie.web import docs, guard, pages
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,11 @@ HEALTH = ("/healthz", "/readyz")
 
 def public_paths() -> frozenset[str]:
     """Routes answered without a token: health, the OTLP receiver (its own auth), the gate
-    (Argo holds no token; it tells only a verdict) and the login form."""
+    (Argo holds no token; it tells only a verdict), the login form and the API's docs (the
+    OpenAPI schema is public, as FastAPI serves it)."""
     otlp = {getattr(r, "path", "") for r in receiver.router.routes}
-    return frozenset({*HEALTH, *otlp, GATE, "/login"})
+    documentation = {getattr(r, "path", "") for r in docs.router.routes}
+    return frozenset({*HEALTH, *otlp, GATE, "/login", *documentation})
 
 
 def _routes(app: FastAPI) -> None:
@@ -62,6 +64,7 @@ def _routes(app: FastAPI) -> None:
     app.include_router(reports_api.router)
     app.include_router(tokens_api.router)
     app.include_router(pages.login_router)
+    app.include_router(docs.router)
     app.include_router(pages.router)
     app.add_exception_handler(guard.LoginRequired, guard.login_redirect)
     app.add_exception_handler(StoreError, _store_failed)
@@ -115,7 +118,7 @@ def _forget_local_credential(
 
 def api_app(services: deps.Services) -> FastAPI:
     """Every route over services built by the caller (no runtime, no lifespan)."""
-    app = FastAPI(title="Vigie", version=__version__)
+    app = FastAPI(title="Vigie", version=__version__, docs_url=None, redoc_url=None)
     _routes(app)
     deps.install(app, services)
     return _checked(app)
@@ -200,7 +203,10 @@ def create_app(
             for active in opened:
                 active.close()
 
-    app = FastAPI(title="Vigie", version=__version__, lifespan=lifespan)
+    # docs_url=None: /docs is vigie.web.docs, with its assets served locally (no CDN)
+    app = FastAPI(
+        title="Vigie", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.vigie = slot
     app.state.startup = startup
     _routes(app)

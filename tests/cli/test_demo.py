@@ -48,7 +48,8 @@ def test_demo_replays_a_past_incident_to_its_draft_then_pages_live(tmp_path: Pat
         shutil.copytree(REPO / part, tmp_path / part)
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}
     env |= {"VIGIE_CLICKHOUSE_DSN": f"chdb://{tmp_path / 'data'}", "VIGIE_CONFIG_DIR": "."}
-    argv = [sys.executable, "-m", "vigie.cli", "demo", "--port", str(_free_port())]
+    port = _free_port()
+    argv = [sys.executable, "-m", "vigie.cli", "demo", "--port", str(port)]
     argv += ["--history-days", "4", "--live-seconds", "10", "--database", "demo_test"]
     done = subprocess.run(
         argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=400, check=False
@@ -64,7 +65,7 @@ def test_demo_replays_a_past_incident_to_its_draft_then_pages_live(tmp_path: Pat
     assert re.search(r"→ algoets \(fr\) open, failed: .*AlgoÉTS", replayed), replayed
     assert re.search(r"→ algoets \(fr\) report_ready", replayed), replayed
     draft = replayed[replayed.index(f"-- post-incident draft of {incident}") :]
-    for heading in (f"# Post-mortem : site-web — availability ({incident})", "## Faits"):
+    for heading in (f"# Post-mortem : site-web — disponibilité ({incident})", "## Faits"):
         assert heading in draft, draft
     for heading in ("### Déroulement", "## À compléter", "### ✍ Cause racine"):
         assert heading in draft, draft
@@ -76,4 +77,40 @@ def test_demo_replays_a_past_incident_to_its_draft_then_pages_live(tmp_path: Pat
     assert re.search(r"site-web/prod +availability .* page ", live), live  # the SLO table
     assert re.search(r"INC-\w+ opened +algoets/site-web/prod/availability page", live), live
     assert re.search(r"→ algoets \(fr\) open, failed: .*AlgoÉTS", live), live
-    assert "vigie serve" in out[out.index("== 4/4") :]
+    # links in the draft use the demo's port, not the default 8000
+    assert f"](http://127.0.0.1:{port}/incidents/{incident})" in draft, draft
+    assert re.search(r"waiting \d+ s for the rollup's current minute to close", live), live
+
+    # "where to look next": commands that run as printed, for someone who followed the README
+    after = out[out.index("== 4/4") :]
+    serve = next(line for line in after.splitlines() if " serve --port " in line)
+    assert f"VIGIE_PUBLIC_URL=http://127.0.0.1:{port}" in serve
+    command = serve.split()[2]  # after the two VAR=value
+    runnable = shutil.which(command) if command == "vigie" else str(tmp_path / command)
+    assert command.endswith("vigie") and runnable and os.access(runnable, os.X_OK), serve
+
+
+def test_ticker_tells_how_long_a_silent_step_runs(capsys: object) -> None:
+    import threading
+
+    from vigie.cli.demo import Ticker
+
+    ticked = threading.Event()
+    Ticker.every = 0.01
+    try:
+        with Ticker("replaying"):
+            ticked.wait(0.2)
+    finally:
+        Ticker.every = 10.0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert "  … replaying: 0 s" in out
+
+
+def test_readme_says_how_much_history_the_demo_sends() -> None:
+    import inspect
+
+    from vigie.cli.demo import demo
+
+    said = re.search(r"sends (\d+) days of back-dated telemetry", (REPO / "README.md").read_text())
+    default = inspect.signature(demo).parameters["history_days"].default.default
+    assert said is not None and float(said.group(1)) == default

@@ -57,6 +57,7 @@ def test_escalation_defaults_overrides_and_admin_roles() -> None:
 
 def test_club_defaults() -> None:
     club = alerts().club("algoets")
+    assert club.timezone == "America/Montreal"
     assert (club.locale, club.captains, club.grafana_logins, club.quiet_hours) == (
         "fr",
         [],
@@ -99,6 +100,7 @@ def test_mentions_must_be_sent_to_captains() -> None:
         {"webhook": "https://discord.com/api/webhooks/1/x"},
         {"quiet_hours": {"start": "23:00", "end": "23:00"}},
         {"quiet_hours": {"start": "23:00", "end": "08:00", "timezone": "Mars/Olympus"}},
+        {"timezone": "Mars/Olympus"},
         {"club_policy": {"group_wait": "soon"}},
         {"club_policy": {"resolve_after_evaluations": 3}},  # a global-only knob
         {"timezone": "Mars/Olympus"},

@@ -157,7 +157,19 @@ def incident_events(resolved: bool = True) -> list[Event]:
     inc = "INC-SEEDED0001"
     events = [
         _event(inc, 1, OPENED, "opened", severity="ticket", reason="burn 6x over 6h"),
-        _event(inc, 2, OPENED + timedelta(minutes=1), "escalated", reason="burn 14x over 1h"),
+        _event(
+            inc,
+            2,
+            OPENED + timedelta(minutes=1),
+            "escalated",
+            reason="burn 14x over 1h",
+            cause={
+                "objective": 99.9,
+                "window": "30d",
+                "budget_remaining": 0.42,
+                "fired": [{"long": "1h", "long_burn": 14.4, "short": "5m"}],
+            },
+        ),
         _event(inc, 3, ACKED, "acknowledged", reason="acknowledged by marie", author="marie"),
     ]
     if resolved:
@@ -185,6 +197,12 @@ def seed(
         ("key", "channel", "kind", "incident_ids", "seqs", "created_at", "edit_of"),
         [["n1", "alpha", "open", ["INC-SEEDED0001"], [1], OPENED + timedelta(seconds=30), ""]],
     )
+    # Discord refused that notice: the timeline must say it failed
+    db.insert(
+        "vigie_outbox", ("key", "channel", "event", "kind", "created_at", "at"),
+        [["n1", "alpha", "failed", "open", OPENED + timedelta(seconds=30),
+          OPENED + timedelta(seconds=31)]],
+    )  # fmt: skip
     now = clock or RESOLVED + timedelta(seconds=5)
     service = IncidentService(
         db, config(), Links("https://vigie.test", "https://grafana.test"), clock=lambda: now
@@ -197,3 +215,32 @@ def build_app(service: IncidentService) -> Any:
     from tests.apps import app_for
 
     return app_for(service)
+
+
+class Recording:
+    """A delivery that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.notices: list[Any] = []
+
+    def submit(self, notices: Any) -> None:
+        self.notices += notices
+
+
+def sign_in(client: Any, role: str, club: str = "", label: str = "") -> str:
+    """A new token of ``role`` as the client's session cookie (what the login form sets)."""
+    from tests.apps import services_of
+
+    token: str = services_of(client.app).tokens.create(role, club, label)[0]
+    client.cookies.set("vigie_token", token)
+    return token
+
+
+def post(client: Any, url: str, data: dict[str, str] | None = None) -> Any:
+    """A form post as the signed-in session's page sends it (its CSRF field, Vigie's origin)."""
+    from tests.apps import ORIGIN, services_of
+
+    from vigie.web.guard import session_csrf
+
+    csrf = session_csrf(services_of(client.app), client.cookies.get("vigie_token", ""))
+    return client.post(url, data={**(data or {}), "csrf": csrf}, headers={"Origin": ORIGIN})

@@ -55,7 +55,7 @@ def test_get_put_conflict_and_markdown(client: TestClient, seeded: Seeded) -> No
     assert bad.status_code == 422
     md = client.get(f"{url}.md", headers=captain)
     assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
-    assert md.text.startswith(f"# Post-mortem : shop — availability ({seeded.incident_id})")
+    assert md.text.startswith(f"# Post-mortem : shop — disponibilité ({seeded.incident_id})")
     assert "pool exhausted" in md.text and "| raise pool |  | léa |" in md.text
 
 
@@ -89,7 +89,8 @@ def test_security_draft_on_request(client: TestClient, seeded: Seeded) -> None:
     body = created.json()
     assert body["kind"] == "security"
     assert [s["name"] for s in body["sections"]] == [
-        "summary", "scope", "data_involved", "containment", "notification", "follow_up",
+        "summary", "detection", "scope", "data_involved", "containment", "notification",
+        "follow_up",
     ]  # fmt: skip
     assert body["facts"]["pii_matches"] and all(
         c["count"] == 0 for c in body["facts"]["pii_matches"]

@@ -55,7 +55,7 @@ def test_report_prints_markdown_and_saves_on_request(db: Store, config_dir: Path
     runner = CliRunner()
     printed = runner.invoke(app, ["report", seeded.incident_id])
     assert printed.exit_code == 0, printed.output
-    assert printed.output.startswith(f"# Post-mortem : shop — availability ({seeded.incident_id})")
+    assert printed.output.startswith(f"# Post-mortem : shop — disponibilité ({seeded.incident_id})")
     assert "## Faits" in printed.output
     assert db.query("SELECT count() FROM vigie_report_versions").scalar() == 0
     saved = runner.invoke(app, ["report", seeded.incident_id, "--kind", "security", "--save"])

@@ -32,7 +32,7 @@ def facts(pii: tuple[Counted, ...] | None = None) -> Facts:
         slos=(SloInfo("availability", 99.9, 30, "availability"),), severity="page",
         state="resolved", opened_at=T, acknowledged_at=T + timedelta(minutes=3),
         acknowledged_by="marie", resolved_at=T + timedelta(minutes=40),
-        timeline=(TimelineEntry(T, "opened", "page: burn 14x"),),
+        timeline=(TimelineEntry(T, "opened", "page: burn 14x"),), club_name="Alpha",
     )  # fmt: skip
     return Facts(
         incident=record, impact_start=T - timedelta(minutes=6),
@@ -69,21 +69,24 @@ def version(locale: str, kind: str = "standard", **sections: str) -> ReportVersi
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        ("fr", ["# Post-mortem : shop — availability (INC-ABCDEFGHIJ)", "## Faits",
+        ("fr", ["# Post-mortem : shop — disponibilité (INC-ABCDEFGHIJ)", "## Faits",
                 "**Requêtes en échec / total** : 1\u202f234 / 56\u202f789",
                 "**Taux d'erreur moyen** : 2,17\u00a0%", "**Délai de détection** : 6 min 00 s",
                 "**Délai de prise en charge** : 3 min 00 s",
                 "**Délai de résolution (depuis le début de l'impact)** : 42 min 00 s",
-                "12,5 / 250,0 / 900,2 ms (pendant); 10,0 / 80,0 / 120,0 ms (24 h avant)",
+                "12,5 / 250,0 / 900,2 ms (pendant)\u202f; 10,0 / 80,0 / 120,0 ms (24 h avant)",
                 "**Budget d'erreur consommé (fenêtre de 30 j)** : 23,46\u00a0%",
                 "**Budget d'erreur restant** : -3,50\u00a0%", "### ✍ Cause racine",
-                "**SLO** : availability — 99,90 % / 30 j",
-                "| déploiement — `service.version 1.1` |", "(marie)"]),
+                "**SLO** : disponibilité — 99,90\u00a0% / 30 j", "**Club** : Alpha",
+                "**Détection (alerte)** : 2026-11-20 10:00:00 (15:00 UTC)",
+                "| Heure (America/Montreal) | Événement |",
+                "| déploiement — `version 1.1 déployée` |", "(marie)"]),
         ("en", ["# Postmortem: shop — availability (INC-ABCDEFGHIJ)", "## Facts",
                 "**Failed / total requests**: 1,234 / 56,789", "**Mean error ratio**: 2.17%",
                 "**Time to detect**: 6 min 00 s", "**Error budget remaining**: -3.50%",
-                "### ✍ Root cause", "| deployment — `service.version 1.1` |",
-                "**SLO**: availability — 99.90 % / 30 d"]),
+                "### ✍ Root cause", "| deployment — `version 1.1 deployed` |",
+                "**SLO**: availability — 99.90% / 30 d", "### ✍ Detection", "### ✍ Communication",
+                "**Detection (alert)**: 2026-11-20 10:00:00 (15:00 UTC)"]),
     ],
 )  # fmt: skip
 def test_markdown_in_each_locale(locale: str, expected: list[str]) -> None:
@@ -138,3 +141,36 @@ def test_number_formats() -> None:
     assert duration("fr", 42) == "42 s"
     assert duration("en", None) == "n/a"
     assert percent("fr", None) == "n/d"
+
+
+def test_kinds_added_later_are_still_said_in_words() -> None:
+    from vigie.reports.model import TimelineEntry
+    from vigie.reports.texts import event_label
+    from vigie.reports.wording import event_detail
+
+    assert event_label("fr", "digest") == "événement" and event_label("en", "digest") == "event"
+    told = TimelineEntry(
+        T,
+        "notified",
+        "admins: escalation",
+        {"channel": "admins", "what": "escalation", "state": "sent"},
+    )
+    assert event_detail("fr", told) == "administrateurs : message envoyé"
+    assert event_detail("en", told) == "admins: message sent"
+
+
+def test_silent_platform_widened_and_deescalated_entries_in_words() -> None:
+    from vigie.reports.model import TimelineEntry
+    from vigie.reports.wording import event_detail
+
+    since = (T - timedelta(minutes=30)).isoformat()
+    silent = TimelineEntry(T, "opened", "x", {"severity": "page", "silent_since": since})
+    assert event_detail("fr", silent) == (
+        "urgente — l'application ne reçoit plus aucune requête depuis 2026-11-20 09:30:00 "
+        "(14:30 UTC)"
+    )
+    widened = TimelineEntry(T, "widened", "now covers 5 apps", {"severity": "page", "apps": 5})
+    assert event_detail("en", widened) == "urgent — 5 app(s) affected at once"
+    down = TimelineEntry(T, "deescalated", "x", {"severity": "ticket", "burn": 3.0, "window": "6h",
+                                                 "budget": None})  # fmt: skip
+    assert event_detail("fr", down).startswith("non urgente — le budget d'erreur s'épuisait 3")

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 
 import pytest
-from report_seed import RESOLVED, Seeded, incident_events, seed
+from report_seed import RESOLVED, Recording, Seeded, incident_events, seed
 
 from vigie.incidents.inhibit import PlatformCondition
 from vigie.incidents.pipeline import CycleOutcome
 from vigie.incidents.store import IncidentStore
-from vigie.notify.notice import Notice
 from vigie.reports.service import ReportService
 from vigie.reports.store import StaleVersion
 from vigie.store import Store
-
-
-class Recording:
-    def __init__(self) -> None:
-        self.notices: list[Notice] = []
-
-    def submit(self, notices: Sequence[Notice]) -> None:
-        self.notices += notices
 
 
 @pytest.fixture()

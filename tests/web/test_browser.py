@@ -17,10 +17,8 @@ from typing import Any
 
 import pytest
 import uvicorn
-from report_seed import Seeded, build_app, seed
+from report_seed import Seeded, build_app
 from tests.apps import services_of
-
-from vigie.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -49,11 +47,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-@pytest.fixture()
-def seeded(db: Store) -> Seeded:
-    return seed(db)
 
 
 @pytest.fixture()
@@ -128,5 +121,57 @@ def test_edit_save_reload_conflict_and_other_club(server: tuple[str, Any], seede
             answer = other.goto(f"{base}/incidents/{seeded.incident_id}/report")
             assert answer is not None and answer.status == 403
             assert "Accès refusé" in other.content() or "Forbidden" in other.content()
+        finally:
+            browser.close()
+
+
+def test_docs_render_with_no_network(server: tuple[str, Any]) -> None:
+    """Every request that is not to Vigie is refused: Swagger UI must still render."""
+    sync_playwright = _playwright()
+    base, _ = server
+    outside: list[str] = []
+
+    def only_vigie(route: Any) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_context().new_page()
+            page.route("**/*", only_vigie)
+            page.goto(f"{base}/docs")
+            page.locator(".opblock").first.wait_for(timeout=15000)  # the operations are listed
+            assert page.locator(".opblock").count() >= 5
+            assert "/api/v1/incidents" in page.locator("#swagger-ui").inner_text()
+            assert outside == []
+        finally:
+            browser.close()
+
+
+def test_captain_acknowledges_from_the_incident_page(
+    server: tuple[str, Any], seeded: Seeded
+) -> None:
+    sync_playwright = _playwright()
+    base, app = server
+    tokens = services_of(app).tokens
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_context().new_page()
+            _sign_in(page, base, tokens.create("captain", "alpha", "léa")[0])
+            page.goto(f"{base}/incidents/{seeded.other_id}")
+            page.get_by_role("button", name="Prendre en charge").click()
+            page.wait_for_url("**?done=ack")
+            assert "Pris en charge par léa." in page.content()
+            page.get_by_label("Durée").select_option("4h")
+            page.get_by_label("Pourquoi ?").fill("migration de la base")
+            page.get_by_role("button", name="Mettre en sourdine").click()
+            page.wait_for_url("**?done=silenced")
+            page.get_by_role("button", name="Lever la sourdine").click()
+            page.wait_for_url("**?done=unsilenced")
         finally:
             browser.close()

@@ -35,3 +35,15 @@ def test_minutes_without_traffic_are_not_drawn() -> None:
     svg = sli_chart([Minute(T, 0, 0)], T, T + timedelta(minutes=10), (T, T), T, 0.01,
                     title="t", description="d")  # fmt: skip
     assert '<polyline points=""' in svg
+
+
+def test_time_axis_in_the_club_zone_with_utc_on_hover() -> None:
+    svg = sli_chart([], T, T + timedelta(minutes=60), (T, T), T, 0.01, title="t", description="d",
+                    tz="America/Montreal")  # fmt: skip
+    assert "<title>15:00 UTC</title>10:00</text>" in svg  # EST in November
+    assert "<title>16:00 UTC</title>11:00</text>" in svg
+
+
+def test_a_range_over_a_day_dates_its_axis() -> None:
+    svg = sli_chart([], T, T + timedelta(days=2), (T, T), T, 0.01, title="t", description="d")
+    assert "<title>2026-11-20 15:00 UTC</title>2026-11-20 10:00</text>" in svg

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
-from report_seed import Seeded, build_app, seed
+from report_seed import Seeded
 from tests.apps import ORIGIN, post_form, services_of
 from tests.apps import login as sign_in
-
-from vigie.store import Store
-
-
-@pytest.fixture()
-def seeded(db: Store) -> Seeded:
-    return seed(db)
-
-
-@pytest.fixture()
-def client(seeded: Seeded) -> TestClient:
-    return TestClient(build_app(seeded.service), follow_redirects=False)
 
 
 def login(client: TestClient, role: str, club: str = "", label: str = "") -> str:
@@ -84,11 +71,11 @@ def test_incident_page_facts_timeline_and_chart(client: TestClient, seeded: Seed
     assert "Début de l&#39;impact" in html or "Début de l'impact" in html
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and "<polyline points=" in html
     assert 'role="img"' in html and '<title id="chart-title">' in html
-    assert "déploiement — service.version 1.1" in html
+    assert "déploiement — version 1.1 déployée (remplace 1.0)" in html
     assert "alerte aggravée" in html
     english = client.get(f"/incidents/{seeded.incident_id}", params={"lang": "en"}).text
     assert '<html lang="en">' in english and "Start of impact" in english
-    assert "alert escalated" in english and "deployment — service.version 1.1" in english
+    assert "alert escalated" in english and "deployment — version 1.1 deployed" in english
 
 
 def test_editor_save_reload_and_conflict(client: TestClient, seeded: Seeded) -> None:

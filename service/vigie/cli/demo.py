@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 from fastapi import FastAPI
 
 from vigie.cli import settings_of
 from vigie.cli.demo_cycles import (
+    NOTICE_WAIT,
     REPLAY_FINE,
     Live,
     Replay,
@@ -90,7 +93,12 @@ def demo(
     from vigie.store import connect
     from vigie.store.migrations import migrate
 
-    settings = settings_of(ctx).model_copy(update={"clickhouse_database": database})
+    endpoint = f"http://127.0.0.1:{port}"
+    settings = settings_of(ctx)
+    update: dict[str, object] = {"clickhouse_database": database}
+    if "public_url" not in settings.model_fields_set:
+        update["public_url"] = endpoint  # links in notices and drafts: this demo's port
+    settings = settings.model_copy(update=update)
     configure_logging("WARNING")
     # Without webhooks every notice fails to send; the demo shows each notice's outcome itself.
     logging.getLogger("vigie.notify.dispatcher").setLevel(logging.ERROR)
@@ -98,7 +106,6 @@ def demo(
     store.command(f"DROP DATABASE IF EXISTS `{store.database}`")
     store = connect(settings)
     migrate(store, settings)
-    endpoint = f"http://127.0.0.1:{port}"
     app = create_app(settings, store, environ=os.environ, migrate_on_start=False, schedule=False)
     server = BackgroundServer(app, port)
     try:
@@ -116,14 +123,22 @@ def demo(
             _step("2/4 no past incident in so short a history: nothing to replay")
         else:
             _step(f"2/4 replay of the latest past incident: {_describe(past)}")
-            show_replay(runtime, replay(runtime, past))
+            with Ticker("replaying the past minute by minute (about 1 to 2 minutes)"):
+                replayed = replay(runtime, past)
+            show_replay(runtime, replayed)
         _step(f"3/4 live traffic for {live_seconds:g} s; {outage} fails from half-way")
         _live(store, endpoint, live_seconds, rate, outage)
         runtime.write_queue.flush()
-        typer.echo("waiting for the rollup's current minute to close…")
-        show_live(runtime, live_evaluation(runtime))
+        wait = 61 - datetime.now(UTC).second
+        typer.echo(
+            f"waiting {wait} s for the rollup's current minute to close, then up to "
+            f"{NOTICE_WAIT.seconds} s for the channels' group_wait…"
+        )
+        with Ticker("evaluating the live traffic"):
+            live = live_evaluation(runtime)
+        show_live(runtime, live)
         _step("4/4 where to look next")
-        typer.echo(_next_steps(database, port))
+        typer.echo(_next_steps(database, port, settings.public_url))
     finally:
         server.stop()
 
@@ -276,14 +291,29 @@ def _describe(s: Scenario) -> str:
     return f"{s.kind} of {s.app}, {what}, {window}"
 
 
-def _next_steps(database: str, port: int) -> str:
+def vigie_command() -> str:
+    """How the reader runs ``vigie`` from here: ``vigie`` when it is on the PATH, else the
+    script beside this Python (``.venv/bin/vigie`` for whoever followed the README)."""
+    found = shutil.which("vigie")
+    script = Path(sys.executable).parent / "vigie"
+    if found and Path(found).resolve() == script.resolve():
+        return "vigie"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
+def _next_steps(database: str, port: int, public_url: str) -> str:
+    vigie = vigie_command()
     env = f"VIGIE_CLICKHOUSE_DATABASE={database}"
+    serve_env = f"{env} VIGIE_PUBLIC_URL={public_url}" if port != 8000 else env
     rows = [
-        (f"{env} vigie token create --admin", "a token for the pages and the API (once)"),
-        (f"{env} vigie serve --port {port}", "the service, evaluating on its schedule"),
+        (f"{env} {vigie} token create --admin", "a token for the pages and the API (once)"),
+        (f"{serve_env} {vigie} serve --port {port}", "the service, evaluating on its schedule"),
         (f"http://127.0.0.1:{port}/incidents", "incident pages, report drafts to fill in"),
-        (f"{env} vigie report <incident-id>", "a report as Markdown (serve stopped)"),
-        ("vigie dashboards build", "Grafana dashboards of every app, in dashboards/"),
+        (f"{env} {vigie} report <incident-id>", "a report as Markdown (serve stopped)"),
+        (f"{vigie} dashboards build", "Grafana dashboards of every app, in dashboards/"),
     ]
     width = max(len(command) for command, _ in rows)
     lines = [f"The demo's server has stopped; its data stays in the database {database}:"]
@@ -311,6 +341,30 @@ def _print_arrivals(store: Store) -> None:
     rows = store.query(_ARRIVALS, {"seconds": 10}).rows
     summary = ", ".join(f"{name} {spans} ({errors} err)" for name, spans, errors in rows)
     typer.echo(f"last 10 s, server spans stored: {summary or 'none yet'}")
+
+
+class Ticker:
+    """Prints how long a silent step has been running, every :attr:`every` seconds."""
+
+    every = 10.0
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-ticker", daemon=True)
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        while not self._done.wait(self.every):
+            typer.echo(f"  … {self.what}: {time.monotonic() - started:.0f} s")
+
+    def __enter__(self) -> Ticker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 class BackgroundServer:

@@ -190,6 +190,15 @@ class AlertsConfig(StrictModel):
     admins: Admins
     clubs: list[Club] = Field(min_length=1)
     policy: Policy = Field(default_factory=Policy)
+    school_it_contact: str = Field(
+        default="",
+        max_length=300,
+        description="the school's IT contact, named in security incident reports",
+    )
+    report_reminder_after: Duration = Field(
+        default=timedelta(days=3),
+        description="a post-incident draft nobody wrote in after this long is reminded",
+    )
 
     def club(self, club_id: str) -> Club:
         """The club with this id; ``KeyError`` if there is none."""

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from vigie.i18n import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE  # re-exported: the one default zone
+
 Locale = Literal["fr", "en"]
 ReportKind = Literal["standard", "security"]
 REPORT_KINDS: tuple[str, ...] = ("standard", "security")
@@ -22,12 +24,15 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "root_cause",
         "trigger",
         "resolution",
+        "detection",
+        "communication",
         "went_well",
         "went_badly",
         "lucky",
     ),
     "security": (
         "summary",
+        "detection",
         "scope",
         "data_involved",
         "containment",
@@ -42,8 +47,11 @@ ACTION_TYPES: tuple[str, ...] = ("mitigate", "prevent", "process", "other")
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # opened, escalated, acknowledged, silenced, notified, resolved, deploy, …
+    kind: str  # opened, escalated, acknowledged, silenced, notified, resolved, deploy, note, …
     detail: str  # plain text, untrusted when it comes from telemetry (escaped by renderers)
+    # The detail's values (severity, burn, channel, delivery state…), so that renderers say it
+    # in the reader's language; ``detail`` is the engine's English, kept for the API.
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,9 @@ class IncidentRecord:
     resolved_at: datetime | None
     timeline: tuple[TimelineEntry, ...]
     covered: tuple[tuple[str, str, str], ...] = ()  # platform incident: (club, app, environment)
+    club_name: str = ""  # display name ("" for platform incidents)
+    timezone: str = DEFAULT_TIMEZONE  # the club's, for every time a reader sees
+    it_contact: str = ""  # the school's IT contact (security reports' communication prompt)
 
 
 @dataclass(frozen=True)
@@ -180,6 +191,7 @@ class ReportVersion:
     facts: Facts
     sections: dict[str, str]
     action_items: tuple[dict[str, str], ...]
+    notes: tuple[TimelineEntry, ...] = ()  # timeline entries written by people (kind "note")
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -206,8 +218,17 @@ def _time(value: str | None) -> datetime | None:
 
 def _timeline(items: list[dict[str, Any]]) -> tuple[TimelineEntry, ...]:
     return tuple(
-        TimelineEntry(datetime.fromisoformat(t["at"]), t["kind"], t["detail"]) for t in items
+        TimelineEntry(datetime.fromisoformat(t["at"]), t["kind"], t["detail"], t.get("args", {}))
+        for t in items
     )
+
+
+def timeline_to_list(entries: tuple[TimelineEntry, ...]) -> list[dict[str, Any]]:
+    return [_plain(asdict(e)) for e in entries]
+
+
+def timeline_from_list(items: list[dict[str, Any]]) -> tuple[TimelineEntry, ...]:
+    return _timeline(items)
 
 
 def _latency(data: dict[str, Any] | None) -> Latency | None:

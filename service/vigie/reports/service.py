@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from vigie.errors import VigieError
@@ -19,10 +20,28 @@ from vigie.incidents.pipeline import CycleOutcome
 from vigie.incidents.service import IncidentService, NotFound
 from vigie.ingest.scrub import PiiPatterns, load_patterns
 from vigie.notify.notice import ADMINS, Notice
+from vigie.notify.outbox import Outbox
 from vigie.reports.adapter import to_record
 from vigie.reports.facts import gather
-from vigie.reports.model import Facts, Locale, ReportKind, ReportVersion, SloInfo
+from vigie.reports.model import (
+    DEFAULT_TIMEZONE,
+    Facts,
+    Locale,
+    ReportKind,
+    ReportVersion,
+    SloInfo,
+    TimelineEntry,
+)
 from vigie.reports.queries import Minute, Scope, sli_minutes
+from vigie.reports.render import Review
+from vigie.reports.review import (
+    Action,
+    ReviewState,
+    ReviewStore,
+    first_state,
+    next_state,
+    owner_label,
+)
 from vigie.reports.store import ReportStore
 
 log = logging.getLogger(__name__)
@@ -35,6 +54,7 @@ class ReportService:
     def __init__(self, incidents: IncidentService, *, pii: PiiPatterns | None = None) -> None:
         self.incidents = incidents
         self.store = ReportStore(incidents.store, incidents.clock)
+        self.reviews = ReviewStore(incidents.store, incidents.clock)
         self._pii = pii
 
     @property
@@ -42,6 +62,15 @@ class ReportService:
         if self._pii is None:
             self._pii = load_patterns()
         return self._pii
+
+    def timezone_of(self, club: str) -> str:
+        try:
+            return self.incidents.config.alerts.club(club).timezone
+        except KeyError:
+            return DEFAULT_TIMEZONE
+
+    def club_names(self) -> dict[str, str]:
+        return {c.id: c.name for c in self.incidents.config.alerts.clubs}
 
     def locale_of(self, club: str) -> Locale:
         try:
@@ -53,7 +82,9 @@ class ReportService:
         """Measure the facts now (``NotFound`` for an unknown incident)."""
         incident, events = self.incidents.get(incident_id)
         told = self.incidents.incidents.told_about([incident_id])
-        record = to_record(self.incidents.config, incident, events, told)
+        outbox = Outbox(self.incidents.store, self.incidents.clock)
+        delivered = outbox.states([t.key for t in told]) if told else {}
+        record = to_record(self.incidents.config, incident, events, told, delivered)
         return gather(
             self.incidents.store,
             record,
@@ -88,9 +119,15 @@ class ReportService:
 
     def get_or_create(self, incident_id: str, *, kind: ReportKind = "standard") -> ReportVersion:
         """The stored report; a new draft stored as version 1 when there is none."""
-        return self.store.latest(incident_id) or self.store.create(
-            self.draft(incident_id, kind=kind)
-        )
+        return self.store.latest(incident_id) or self._create(self.draft(incident_id, kind=kind))
+
+    def _create(self, draft: ReportVersion) -> ReportVersion:
+        """Store a draft as version 1 and assign its owner (once)."""
+        version = self.store.create(draft)
+        if self.reviews.current(draft.incident_id) is None:
+            club = draft.facts.incident.club
+            self.reviews.record(first_state(draft.incident_id, club, self.incidents.clock()))
+        return version
 
     def save(
         self,
@@ -99,9 +136,78 @@ class ReportService:
         author: str,
         sections: Mapping[str, str],
         action_items: Sequence[Mapping[str, str]],
+        notes: Sequence[TimelineEntry] | None = None,
     ) -> ReportVersion:
         """Append an edit (:class:`~vigie.reports.store.StaleVersion` if ``based_on`` is old)."""
-        return self.store.save(incident_id, based_on, author, sections, action_items)
+        return self.store.save(incident_id, based_on, author, sections, action_items,
+                               notes=notes)  # fmt: skip
+
+    # --- review ---------------------------------------------------------------------------
+
+    def review(self, incident_id: str, locale: Locale) -> Review | None:
+        """The report's review state for a reader (owner in words, authors from the versions)."""
+        state = self.reviews.current(incident_id)
+        if state is None:
+            return None
+        authors = sorted({a for _, a, _ in self.store.history(incident_id) if a != GENERATOR})
+        club = self.club_names().get(state.club, state.club)
+        return Review(
+            status=state.status, actor=state.actor, at=state.at,
+            owner=owner_label(locale, state.owner, club), reviewer=state.reviewer,
+            authors=tuple(authors), published_version=state.version,
+        )  # fmt: skip
+
+    def act(
+        self, incident_id: str, action: Action, *, actor: str, is_admin: bool, reviewer: str = ""
+    ) -> ReviewState:
+        """Claim, ask for review or publish (:class:`~vigie.reports.review.ReviewError`)."""
+        current = self.get_or_create(incident_id)
+        state = self.reviews.current(incident_id)
+        if state is None:  # a report stored before reviews existed
+            state = first_state(incident_id, current.facts.incident.club, current.created_at)
+        new = next_state(
+            state, action, actor=actor, is_admin=is_admin, now=self.incidents.clock(),
+            reviewer=reviewer, version=current.version,
+        )  # fmt: skip
+        return self.reviews.record(new)
+
+    def published(self, club: str | None) -> list[tuple[ReviewState, ReportVersion]]:
+        """Published reports (the version published) of ``club`` (None: all), newest first."""
+        found = []
+        for state in self.reviews.published(club):
+            version = self.store.version(state.incident_id, state.version)
+            if version is not None:
+                found.append((state, version))
+        return found
+
+    def reminders(self, now: datetime) -> list[Notice]:
+        """``report_ready`` again, once a period, for drafts nobody wrote in since
+        ``report_reminder_after``; nothing without a delivery to submit them to (CLI)."""
+        delivery = self.incidents.delivery
+        if delivery is None:
+            return []
+        after = self.incidents.config.alerts.report_reminder_after
+        due = [s for s in self.reviews.all_latest()
+               if s.status == "draft" and s.club and now - s.at >= after]  # fmt: skip
+        written = self.store.written([s.incident_id for s in due])
+        notices: list[Notice] = []
+        for state in due:
+            if state.incident_id in written:
+                continue
+            try:
+                incident, _ = self.incidents.get(state.incident_id)
+            except NotFound:
+                continue
+            notices += [
+                replace(n, key=f"report_reminder:{incident.id}:{now:%Y%m%dT%H%M}:{n.channel}",
+                        extra={**n.extra, "reminder_days": str(after.days)})
+                for n in self.ready_notices(incident, now)
+            ]  # fmt: skip
+            # the next reminder, if still nothing is written, comes one period later
+            self.reviews.record(replace(state, at=now))
+        if notices:
+            delivery.submit(notices)
+        return notices
 
     # --- after each incident cycle --------------------------------------------------------
 
@@ -120,6 +226,10 @@ class ReportService:
                 log.warning("report draft of %s failed: %s", incident_id, exc)
             except Exception:  # the edge of a scheduled job: the other drafts still happen
                 log.exception("report draft of %s failed unexpectedly", incident_id)
+        try:
+            self.reminders(self.incidents.clock())
+        except Exception:  # the edge of a scheduled job
+            log.exception("report reminders failed")
         return done
 
     def on_incident_resolved(self, incident_id: str) -> list[ReportVersion]:
@@ -131,7 +241,7 @@ class ReportService:
             return []
         current = self.store.latest(incident_id)
         if current is None:
-            version = self.store.create(self.draft(incident_id))
+            version = self._create(self.draft(incident_id))
         elif current.facts.incident.resolved_at != incident.resolved_at:
             facts = self.facts(incident_id, kind=current.kind)
             version = self.store.refresh_facts(incident_id, facts, GENERATOR)

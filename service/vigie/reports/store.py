@@ -23,15 +23,18 @@ from vigie.reports.model import (
     Facts,
     ReportKind,
     ReportVersion,
+    TimelineEntry,
     facts_from_dict,
     facts_to_dict,
+    timeline_from_list,
+    timeline_to_list,
 )
 from vigie.store import Store, tables
 
 TABLE = tables.REPORT_VERSIONS
 _COLUMNS = (
     "incident_id", "version", "kind", "locale", "author", "created_at", "facts", "sections",
-    "action_items",
+    "action_items", "timeline",
 )  # fmt: skip
 
 
@@ -51,7 +54,7 @@ def _utc(value: datetime) -> datetime:
 
 
 def _version(row: Sequence[Any]) -> ReportVersion:
-    inc, version, kind, locale, author, at, facts, sections, items = row
+    inc, version, kind, locale, author, at, facts, sections, items, notes = row
     return ReportVersion(
         incident_id=inc,
         version=int(version),
@@ -62,7 +65,18 @@ def _version(row: Sequence[Any]) -> ReportVersion:
         facts=facts_from_dict(json.loads(facts)),
         sections=dict(json.loads(sections)),
         action_items=tuple(json.loads(items)),
+        notes=timeline_from_list(json.loads(notes or "[]")),
     )
+
+
+def clean_notes(notes: Sequence[TimelineEntry]) -> tuple[TimelineEntry, ...]:
+    """People's timeline entries with text, by time, as notes."""
+    kept = [
+        TimelineEntry(n.at, "note", " ".join(n.detail.split())[:500], dict(n.args))
+        for n in notes
+        if n.detail.strip()
+    ]
+    return tuple(sorted(kept, key=lambda n: n.at))
 
 
 def clean_items(items: Sequence[Mapping[str, str]]) -> tuple[dict[str, str], ...]:
@@ -90,6 +104,14 @@ class ReportStore:
         )
         return _version(result.rows[0]) if result.rows else None
 
+    def version(self, incident_id: str, number: int) -> ReportVersion | None:
+        result = self.store.query(
+            f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE incident_id = {{id:String}} "
+            "AND version = {v:UInt32} LIMIT 1",
+            {"id": incident_id, "v": number},
+        )
+        return _version(result.rows[0]) if result.rows else None
+
     def history(self, incident_id: str) -> list[tuple[int, str, datetime]]:
         """(version, author, time) of every version, oldest first."""
         result = self.store.query(
@@ -106,6 +128,17 @@ class ReportStore:
         result = self.store.query(
             f"SELECT DISTINCT incident_id FROM {TABLE} WHERE incident_id IN {{ids:Array(String)}}",
             {"ids": list(incident_ids)},
+        )
+        return {row[0] for row in result.rows}
+
+    def written(self, incident_ids: Sequence[str]) -> set[str]:
+        """Which of these reports have a version written by someone else than ``author``."""
+        if not incident_ids:
+            return set()
+        result = self.store.query(
+            f"SELECT DISTINCT incident_id FROM {TABLE} WHERE incident_id IN {{ids:Array(String)}} "
+            "AND author != {generator:String}",
+            {"ids": list(incident_ids), "generator": "vigie"},
         )
         return {row[0] for row in result.rows}
 
@@ -140,9 +173,11 @@ class ReportStore:
         sections: Mapping[str, str],
         action_items: Sequence[Mapping[str, str]],
         kind: ReportKind | None = None,
+        notes: Sequence[TimelineEntry] | None = None,
     ) -> ReportVersion:
         """Append version ``based_on + 1``; :class:`StaleVersion` if ``based_on`` is not the
-        latest; ``LookupError`` if the report does not exist."""
+        latest; ``LookupError`` if the report does not exist. ``notes`` None keeps the
+        timeline entries people wrote before."""
         with self._lock(incident_id):
             current = self.latest(incident_id)
             if current is None:
@@ -159,6 +194,7 @@ class ReportStore:
                 facts=current.facts,
                 sections={k: str(v) for k, v in sections.items()},
                 action_items=clean_items(action_items),
+                notes=current.notes if notes is None else clean_notes(notes),
             )
             self._append(new)
             return new
@@ -174,5 +210,6 @@ class ReportStore:
             json.dumps(facts_to_dict(version.facts), ensure_ascii=False, sort_keys=True),
             json.dumps(version.sections, ensure_ascii=False, sort_keys=True),
             json.dumps(list(version.action_items), ensure_ascii=False),
+            json.dumps(timeline_to_list(version.notes), ensure_ascii=False),
         ]
         self.store.insert(TABLE, _COLUMNS, [row])

@@ -1,10 +1,13 @@
-"""The words of a report, in French and English (the club's locale), and number formatting."""
+"""The words of a report, in French and English (the club's locale), and the formats of numbers,
+durations and times (the club's zone). Engine values said in words: :mod:`vigie.reports.wording`."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from vigie.reports.model import Locale
+from vigie.reports.model import DEFAULT_TIMEZONE, Locale
 
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
@@ -49,7 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "count": "Nombre",
         "traces": "Exemples de traces",
         "timeline": "Déroulement",
-        "at": "Heure (UTC)",
+        "at": "Heure ({zone})",
         "event": "Événement",
         "related": "Incidents liés (même application, 30 derniers jours)",
         "none": "aucun",
@@ -77,8 +80,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "data_involved_prompt": "Quelles données ont pu être exposées ?",
         "containment": "Confinement",
         "containment_prompt": "Mesures prises pour arrêter l'incident (jetons révoqués, accès coupés…).",  # noqa: E501
-        "notification": "Notification",
-        "notification_prompt": "Qui a été prévenu (service informatique de l'ÉTS, clubs) et quand ?",  # noqa: E501
+        "notification": "Communication",
+        "notification_prompt": "Qui a été prévenu (service informatique de l'ÉTS, clubs), quand et comment ?",  # noqa: E501
         "follow_up": "Suivi",
         "follow_up_prompt": "Vérifications et actions restantes.",
         "no_pii": (
@@ -113,12 +116,76 @@ TEXTS: dict[str, dict[str, str]] = {
         "reopened": "réouverture",
         "resolved_ev": "résolu",
         "notified": "notification",
-        "page": "page (urgente)",
-        "ticket": "ticket",
-        "no_data": "aucune donnée",
+        "page": "urgente",
+        "ticket": "non urgente",
+        "no_data": "aucune donnée reçue",
         "open": "ouvert",
         "acknowledged_st": "pris en charge",
         "resolved_st": "résolu",
+        "detection": "Détection",
+        "detection_prompt": (
+            "Comment l'a-t-on su : l'alerte de Vigie, un utilisateur, un membre du club ? "
+            "Aurait-on pu le savoir plus tôt ?"
+        ),
+        "communication": "Communication",
+        "communication_prompt": (
+            "Qui a été prévenu (le club, les utilisateurs, le service informatique de l'ÉTS), "
+            "quand et comment (Discord, courriel, page d'état) ?"
+        ),
+        "it_contact": "Contact informatique de l'ÉTS : {contact}.",
+        "none_f": "aucune",
+        "sep": "\u202f; ",
+        "availability": "disponibilité",
+        "latency_slo": "latence",
+        "(telemetry)": "réception des données",
+        "(silent)": "application muette",
+        "(platform)": "plateforme entière",
+        "severity_page": "urgente",
+        "severity_ticket": "non urgente",
+        "severity_no_data": "aucune donnée reçue",
+        "ev_fired": (
+            "{severity} — le budget d'erreur s'épuisait {burn} fois plus vite que permis "
+            "(sur {window})"
+        ),
+        "ev_budget": "il restait {budget} du budget d'erreur",
+        "ev_no_data": "{severity} — plus aucune donnée reçue de l'application",
+        "ev_silent": "{severity} — l'application ne reçoit plus aucune requête depuis {since}",
+        "ev_platform": "{severity} — {apps} application(s) touchée(s) en même temps",
+        "ev_resolved": "retour à la normale confirmé par {calm} vérification(s) de suite",
+        "ev_gone": "objectif retiré de la configuration",
+        "ev_back": "retour à la normale",
+        "ev_by": "par {author}",
+        "ev_silenced": "par {author} jusqu'à {until} : « {comment} »",
+        "ev_unsilenced": "la mise en sourdine ne s'applique plus",
+        "ev_deploy": "version {version} déployée",
+        "ev_replaces": " (remplace {previous})",
+        "ev_notified": "{channel} : {what}",
+        "ev_failed": "ÉCHEC de l'envoi",
+        "ev_pending": "envoi en attente",
+        "admins_channel": "administrateurs",
+        "kind_open": "alerte envoyée",
+        "kind_update": "mise à jour envoyée",
+        "kind_resolve": "résolution annoncée",
+        "kind_ack": "prise en charge annoncée",
+        "kind_platform": "alerte de plateforme envoyée",
+        "kind_platform_captain": "alerte de plateforme envoyée",
+        "kind_webhook_dead": "webhook supprimé signalé",
+        "kind_report_ready": "brouillon annoncé",
+        "kind_edit": "message modifié",
+        "kind_other": "message envoyé",
+        "event_other": "événement",
+        "note": "note",
+        "status": "Statut",
+        "status_draft": "brouillon",
+        "status_in_review": "en relecture",
+        "status_published": "publié",
+        "status_line": "{status}, par {actor}, le {at}",
+        "authors": "Auteurs",
+        "owner_report": "Responsable de la rédaction",
+        "reviewer": "Relecteur",
+        "captains_of": "capitaines {of_club}",
+        "admins": "administrateurs de la plateforme",
+        "reminder": "Rappel : rien n'a encore été écrit dans ce rapport depuis {days} jour(s).",
     },
     "en": {
         "title": "Postmortem: {app} — {slo} ({id})",
@@ -162,7 +229,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "count": "Count",
         "traces": "Example traces",
         "timeline": "Timeline",
-        "at": "Time (UTC)",
+        "at": "Time ({zone})",
         "event": "Event",
         "related": "Related incidents (same app, last 30 days)",
         "none": "none",
@@ -190,8 +257,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "data_involved_prompt": "Which data may have been exposed?",
         "containment": "Containment",
         "containment_prompt": "What stopped the incident (tokens revoked, access cut…).",
-        "notification": "Notification",
-        "notification_prompt": "Who was told (ÉTS IT services, clubs) and when?",
+        "notification": "Communication",
+        "notification_prompt": "Who was told (ÉTS IT services, clubs), when and how?",
         "follow_up": "Follow-up",
         "follow_up_prompt": "Remaining checks and actions.",
         "no_pii": (
@@ -225,12 +292,75 @@ TEXTS: dict[str, dict[str, str]] = {
         "reopened": "reopened",
         "resolved_ev": "resolved",
         "notified": "notification",
-        "page": "page (urgent)",
-        "ticket": "ticket",
-        "no_data": "no data",
+        "page": "urgent",
+        "ticket": "not urgent",
+        "no_data": "no data received",
         "open": "open",
         "acknowledged_st": "acknowledged",
         "resolved_st": "resolved",
+        "detection": "Detection",
+        "detection_prompt": (
+            "How did we find out: Vigie's alert, a user, a club member? Could we have known sooner?"
+        ),
+        "communication": "Communication",
+        "communication_prompt": (
+            "Who was told (the club, users, the ÉTS IT services), when and how (Discord, email, "
+            "status page)?"
+        ),
+        "it_contact": "ÉTS IT contact: {contact}.",
+        "none_f": "none",
+        "sep": "; ",
+        "availability": "availability",
+        "latency_slo": "latency",
+        "(telemetry)": "data reception",
+        "(silent)": "silent application",
+        "(platform)": "whole platform",
+        "severity_page": "urgent",
+        "severity_ticket": "not urgent",
+        "severity_no_data": "no data received",
+        "ev_fired": (
+            "{severity} — the error budget was being used {burn} times faster than allowed "
+            "(over {window})"
+        ),
+        "ev_budget": "{budget} of the error budget was left",
+        "ev_no_data": "{severity} — the app stopped sending data",
+        "ev_silent": "{severity} — the app has received no request since {since}",
+        "ev_platform": "{severity} — {apps} app(s) affected at once",
+        "ev_resolved": "back to normal, confirmed by {calm} check(s) in a row",
+        "ev_gone": "objective removed from the configuration",
+        "ev_back": "back to normal",
+        "ev_by": "by {author}",
+        "ev_silenced": "by {author} until {until}: “{comment}”",
+        "ev_unsilenced": "the silence no longer applies",
+        "ev_deploy": "version {version} deployed",
+        "ev_replaces": " (replaces {previous})",
+        "ev_notified": "{channel}: {what}",
+        "ev_failed": "sending FAILED",
+        "ev_pending": "sending pending",
+        "admins_channel": "admins",
+        "kind_open": "alert sent",
+        "kind_update": "update sent",
+        "kind_resolve": "resolution announced",
+        "kind_ack": "acknowledgement announced",
+        "kind_platform": "platform alert sent",
+        "kind_platform_captain": "platform alert sent",
+        "kind_webhook_dead": "deleted webhook reported",
+        "kind_report_ready": "draft announced",
+        "kind_edit": "message edited",
+        "kind_other": "message sent",
+        "event_other": "event",
+        "note": "note",
+        "status": "Status",
+        "status_draft": "draft",
+        "status_in_review": "in review",
+        "status_published": "published",
+        "status_line": "{status}, by {actor}, {at}",
+        "authors": "Authors",
+        "owner_report": "Owner",
+        "reviewer": "Reviewer",
+        "captains_of": "captains {of_club}",
+        "admins": "platform admins",
+        "reminder": "Reminder: nothing has been written in this report for {days} day(s).",
     },
 }
 
@@ -245,7 +375,8 @@ def t(locale: Locale, key: str, **values: object) -> str:
 
 
 def event_label(locale: Locale, kind: str) -> str:
-    return TEXTS[locale].get(_EVENT_KEYS.get(kind, kind), kind)
+    """A timeline kind in words (a kind added later: "event", never the engine's word)."""
+    return TEXTS[locale].get(_EVENT_KEYS.get(kind, kind), TEXTS[locale]["event_other"])
 
 
 def state_label(locale: Locale, state: str) -> str:
@@ -287,7 +418,28 @@ def duration(locale: Locale, seconds: float | None) -> str:
     return f"{sign}{secs} s"
 
 
-def moment(value: datetime | None, locale: Locale) -> str:
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone (the default zone for a name the system does not know)."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def moment(value: datetime | None, locale: Locale, tz: str = DEFAULT_TIMEZONE) -> str:
+    """Local time in ``tz``, UTC in parentheses: ``2026-11-20 10:00:00 (15:00 UTC)``."""
     if value is None:
         return TEXTS[locale]["na"]
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    utc = value.astimezone(UTC)
+    return f"{utc.astimezone(zone(tz)):%Y-%m-%d %H:%M:%S} ({utc:%H:%M} UTC)"
+
+
+def local_moment(value: datetime, tz: str = DEFAULT_TIMEZONE) -> tuple[str, str]:
+    """(local time, UTC time) for a page: the first shown, the second on hover."""
+    utc = value.astimezone(UTC)
+    return f"{utc.astimezone(zone(tz)):%Y-%m-%d %H:%M:%S}", f"{utc:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def at_header(locale: Locale, tz: str = DEFAULT_TIMEZONE) -> str:
+    return t(locale, "at", zone=tz or DEFAULT_TIMEZONE)

@@ -8,10 +8,12 @@ computed here; the only text is the labels, escaped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 
+from vigie.reports.model import DEFAULT_TIMEZONE, Locale
 from vigie.reports.queries import Minute
+from vigie.reports.texts import percent, zone
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
@@ -27,8 +29,11 @@ def sli_chart(
     *,
     title: str,
     description: str,
+    tz: str = DEFAULT_TIMEZONE,
+    locale: Locale = "en",
 ) -> str:
-    """SVG of the bad-event ratio over ``[start, end)``; ``impact`` shaded, ``opened`` marked."""
+    """SVG of the bad-event ratio over ``[start, end)``; ``impact`` shaded, ``opened`` marked;
+    the time axis in the zone ``tz`` (UTC in the labels' tooltips)."""
     span = max((end - start).total_seconds(), 60.0)
     ratios = [m.bad / m.total for m in minutes if m.total]
     top = max([error_budget * 2, *ratios]) or 1.0
@@ -41,6 +46,7 @@ def sli_chart(
     def y(ratio: float) -> float:
         return round(TOP + plot_h * (1 - min(ratio, top) / top), 1)
 
+    dated = span > 86400  # over a day: the axis labels need the date
     points = " ".join(f"{x(m.at)},{y(m.bad / m.total)}" for m in minutes if m.total)
     band_x, band_end = x(impact[0]), x(impact[1])
     parts = [
@@ -58,11 +64,19 @@ def sli_chart(
         'stroke="#a4000f" stroke-width="2"/>',
         f'<polyline points="{points}" fill="none" stroke="#0b4f9c" stroke-width="1.5"/>',
         f'<text x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end" font-size="11">'
-        f"{round(100 * top, 2)}%</text>",
-        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end" font-size="11">0%</text>',
-        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="11">{start:%H:%M} UTC</text>',
+        f"{percent(locale, 100 * top, 1)}</text>",
+        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end" font-size="11">'
+        f"{percent(locale, 0, 0)}</text>",
+        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="11">{_clock(start, tz, dated)}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end" font-size="11">'
-        f"{end:%H:%M} UTC</text>",
+        f"{_clock(end, tz, dated)}</text>",
         "</svg>",
     ]
     return "\n".join(parts)
+
+
+def _clock(moment: datetime, tz: str, dated: bool = False) -> str:
+    """``14:05`` (``2026-11-20 14:05`` when ``dated``) in the zone, UTC as the tooltip."""
+    shape = "%Y-%m-%d %H:%M" if dated else "%H:%M"
+    local = moment.astimezone(zone(tz))
+    return f"<title>{moment.astimezone(UTC):{shape}} UTC</title>{local:{shape}}"
