@@ -52,11 +52,27 @@ def test_silence_for_a_chosen_time_then_unsilence(client: TestClient, seeded: Se
     assert post(client, f"{url}/unsilence").headers["location"].endswith("?error=none")
 
 
+def test_let_rollouts_through_the_gate_from_the_page(client: TestClient, seeded: Seeded) -> None:
+    sign_in(client, "captain", "alpha", "léa")
+    url = f"/incidents/{seeded.incident_id}"  # shop: it has SLOs, so a gate
+    assert "Autoriser le déploiement" in client.get(url).text
+    refused = post(client, f"{url}/gate-override", data={"duration": "3d", "reason": "fix"})
+    assert refused.headers["location"].endswith("?error=duration")
+    done = post(client, f"{url}/gate-override", data={"duration": "4h", "reason": "le correctif"})
+    assert done.headers["location"].endswith("?done=override")
+    page = client.get(done.headers["location"]).text
+    assert "passent le contrôle jusqu" in page and "Autoriser le déploiement" not in page
+    _, events = seeded.service.get(seeded.incident_id)
+    assert (events[-1].kind, events[-1].author) == ("gate_override", "léa")
+    # wiki has no SLO, so no gate: no button
+    assert "Autoriser le déploiement" not in client.get(f"/incidents/{seeded.other_id}").text
+
+
 def test_other_club_may_not_act_and_gets_a_403_in_its_language(
     client: TestClient, seeded: Seeded
 ) -> None:
     sign_in(client, "captain", "gamma", "bob")  # gamma reads English
-    for action in ("ack", "silence", "unsilence"):
+    for action in ("ack", "silence", "unsilence", "gate-override"):
         answer = post(client, f"/incidents/{seeded.other_id}/{action}", data={"duration": "1h"})
         assert answer.status_code == 403 and '<html lang="en">' in answer.text
         assert "Forbidden" in answer.text

@@ -49,6 +49,9 @@ class GateService:
             raise NotFound(f"no SLO for app {app!r} of club {club!r}")
         return found
 
+    def has_app(self, club: str, app: str) -> bool:
+        return any(t.club == club and t.app == app for t in self.evaluator.targets)
+
     def judge(self, club: str, app: str, *, canary: str | None = None,
               stable: str | None = None, window: timedelta = DEFAULT_WINDOW) -> dict[str, Any]:
         """The gate's answer for the app (see :mod:`vigie.gate.verdict`)."""

@@ -1,4 +1,5 @@
-"""The incident page's buttons: acknowledge, silence for a chosen time, unsilence.
+"""The incident page's buttons: acknowledge, silence for a chosen time, unsilence, and let a
+rollout of the app through the gate for a while (:mod:`vigie.gate.overrides`).
 
 Each is a plain form POST (a hidden CSRF field can be added to every form) answered by a redirect
 to the incident page with what happened (``?done=``) or why not (``?error=``). They call the same
@@ -16,11 +17,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from vigie.access.tokens import Principal
+from vigie.api.deps import get_services
 from vigie.incidents.model import Incident
 from vigie.incidents.service import Conflict, NotFound
 from vigie.web.common import author_of, form_of, readable_incident, service_of
 
 router = APIRouter(include_in_schema=False)
+OVERRIDE_DURATIONS = ("1h", "4h", "12h", "24h")  # an override lasts 24 hours at most
 DURATIONS: dict[str, timedelta] = {
     "1h": timedelta(hours=1),
     "4h": timedelta(hours=4),
@@ -99,3 +102,25 @@ async def unsilence(request: Request, incident_id: str) -> Response:
             except NotFound:
                 continue
     return _back(incident.id, done="unsilenced") if lifted else _back(incident.id, error="none")
+
+
+@router.post("/incidents/{incident_id}/gate-override")
+async def gate_override(request: Request, incident_id: str) -> Response:
+    acting = await _acting(request, incident_id)
+    if not isinstance(acting, tuple):
+        return acting
+    incident, principal, form = acting
+    choice = form.get("duration", "")
+    reason = form.get("reason", "").strip()[:500]
+    if choice not in OVERRIDE_DURATIONS:
+        return _back(incident.id, error="duration")
+    if not reason:
+        return _back(incident.id, error="reason")
+    try:
+        get_services(request).gate.open_override(
+            incident.club, incident.app, duration=DURATIONS[choice],
+            author=author_of(principal), reason=reason,
+        )  # fmt: skip
+    except (NotFound, ValueError):
+        return _back(incident.id, error="override")
+    return _back(incident.id, done="override")

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from vigie.api.auth import COOKIE, presented_token
-from vigie.api.deps import ServicesDep
+from vigie.api.deps import ServicesDep, get_services
 from vigie.incidents.impact import MINUTE, ceil_minute
 from vigie.incidents.model import STATES, Incident
 from vigie.incidents.silences import Silence
@@ -162,12 +162,17 @@ def incident_page(request: Request, incident_id: str, done: str = "", error: str
     silence = active_silence(service, incident, now) if incident.is_open else None
     ui = UI[locale]
     review = service.review(incident_id, locale) if stored is not None else None
+    gate = get_services(request).gate
+    gated = incident.is_open and gate.has_app(incident.club, incident.app)
+    override = gate.overrides.active(incident.club, incident.app, now) if gated else None
     return page(
         request, "incident.html.j2", locale, tz=tz, incident=incident, review=review,
         fields=fact_rows(facts, locale), timeline=rows,
         chart=_chart(service, incident, facts, locale), grafana=grafana_range(facts),
         silence=silence, silence_until=when(silence.ends_at, locale, tz) if silence else "",
         durations=actions.DURATIONS, done=ui.get(f"done_{done}", ""),
+        override_durations=actions.OVERRIDE_DURATIONS, gated=gated,
+        override_until=when(override.ends_at, locale, tz) if override else "",
         error=ui.get(f"error_{error}", ""), can_act=principal.may(incident.club or None),
         page_title=f"{incident.id} — {incident.app}",
     )  # fmt: skip
