@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from vigie.reports.model import (
+    AppImpact,
     Counted,
     Facts,
     IncidentRecord,
@@ -174,3 +175,22 @@ def test_silent_platform_widened_and_deescalated_entries_in_words() -> None:
     down = TimelineEntry(T, "deescalated", "x", {"severity": "ticket", "burn": 3.0, "window": "6h",
                                                  "budget": None})  # fmt: skip
     assert event_detail("fr", down).startswith("non urgente — le budget d'erreur s'épuisait 3")
+
+
+@pytest.mark.parametrize(("locale", "lifetime", "covered"), [
+    ("fr", "Durée de l'alerte (déclenchement → résolution)",
+     "Applications touchées (2), requêtes en échec / total"),
+    ("en", "Alert lifetime (fired → resolved)", "Apps affected (2), failed / total requests"),
+])
+def test_impact_end_alert_lifetime_and_a_platform_incident_s_apps(
+    locale: str, lifetime: str, covered: str
+) -> None:
+    apps = (AppImpact("alpha", "shop", "", 120, 600), AppImpact("beta", "cart", "prod", 3, 90))
+    rows = dict(fact_rows(replace(facts(), covered=apps), locale))  # type: ignore[arg-type]
+    assert rows[lifetime] == duration(locale, 40 * 60)  # type: ignore[arg-type]
+    ttr = next(v for k, v in rows.items() if k.startswith(("Délai de résolution", "Time to res")))
+    assert ttr == duration(locale, 42 * 60)  # type: ignore[arg-type]  # impact, not the alert
+    colon = " : " if locale == "fr" else ": "
+    assert rows[covered] == f"alpha/shop{colon}120 / 600; beta/cart (prod){colon}3 / 90"
+    assert not any(k.startswith(("Applications touchées", "Apps affected"))
+                   for k in dict(fact_rows(facts(), locale)))  # type: ignore[arg-type]

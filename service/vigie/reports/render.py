@@ -122,12 +122,14 @@ def fact_rows(facts: Facts, locale: Locale) -> list[tuple[str, str]]:
         (t(locale, "severity"), severity),
         (t(locale, "state"), texts.state_label(locale, inc.state)),
         (t(locale, "impact_start"), moment(facts.impact_start, locale, facts)),
+        (t(locale, "impact_end"), moment(facts.impact_end, locale, facts)),
         (t(locale, "detected"), moment(inc.opened_at, locale, facts)),
         (t(locale, "acknowledged"), acked),
         (t(locale, "resolved"), moment(inc.resolved_at, locale, facts)),
         (t(locale, "ttd"), duration(locale, facts.time_to_detect)),
         (t(locale, "tta"), duration(locale, facts.time_to_acknowledge)),
         (t(locale, "ttr"), duration(locale, facts.time_to_resolve)),
+        (t(locale, "alert_lifetime"), duration(locale, facts.alert_lifetime)),
         (t(locale, "failed_total"), requests),
         (t(locale, "peak_ratio"), ratio(locale, facts.peak_error_ratio)),
         (t(locale, "mean_ratio"), ratio(locale, facts.mean_error_ratio)),
@@ -135,7 +137,20 @@ def fact_rows(facts: Facts, locale: Locale) -> list[tuple[str, str]]:
         (consumed, percent(locale, facts.budget_consumed_pct)),
         (t(locale, "budget_remaining"), percent(locale, facts.budget_remaining_pct)),
     ]
-    return rows + pii
+    return rows + _covered_rows(facts, locale) + pii
+
+
+def _covered_rows(facts: Facts, locale: Locale) -> list[tuple[str, str]]:
+    """A platform incident's apps, each with its failed and total requests."""
+    if not facts.covered:
+        return []
+    colon = " : " if locale == "fr" else ": "
+    apps = "; ".join(
+        f"{a.club}/{a.app}{f' ({a.environment})' if a.environment else ''}{colon}"
+        f"{integer(locale, a.failed)} / {integer(locale, a.total)}"
+        for a in facts.covered
+    )
+    return [(t(locale, "covered_apps", count=integer(locale, len(facts.covered))), apps)]
 
 
 def _facts(facts: Facts, locale: Locale, notes: Sequence[TimelineEntry] = ()) -> list[str]:
