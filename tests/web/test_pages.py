@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from report_seed import Seeded
+from report_seed import OPENED, Seeded
 from tests.apps import ORIGIN, post_form, services_of
 from tests.apps import login as sign_in
+
+from vigie.incidents.model import PLATFORM_SLO, Event
+from vigie.incidents.store import IncidentStore
 
 
 def login(client: TestClient, role: str, club: str = "", label: str = "") -> str:
@@ -103,3 +106,18 @@ def test_editor_save_reload_and_conflict(client: TestClient, seeded: Seeded) -> 
     assert stale.status_code == 409
     assert "version 2" in stale.text and ">dns</textarea>" in stale.text
     assert ">pool exhausted</textarea>" in client.get(url).text
+
+
+def test_a_platform_incident_is_named_for_the_whole_platform(
+    client: TestClient, seeded: Seeded
+) -> None:
+    seeded.service.incidents.append([Event(
+        "INC-PLATFORM01", 1, OPENED, OPENED, "opened", "", "", "", PLATFORM_SLO, "page",
+        "3 apps", {"affected": [["alpha", "shop", ""], ["beta", "cart", ""]]}, "",
+    )])  # fmt: skip
+    assert isinstance(seeded.service.incidents, IncidentStore)
+    login(client, "admin")
+    page = client.get("/incidents/INC-PLATFORM01").text
+    assert re.search(r"<h1>Incident INC-PLATFORM01 — (toute la plateforme|the whole platform)",
+                     page), page[:500]
+    assert "INC-PLATFORM01" in client.get("/incidents").text

@@ -174,7 +174,7 @@ def incident_page(request: Request, incident_id: str, done: str = "", error: str
         override_durations=actions.OVERRIDE_DURATIONS, gated=gated,
         override_until=when(override.ends_at, locale, tz) if override else "",
         error=ui.get(f"error_{error}", ""), can_act=principal.may(incident.club or None),
-        page_title=f"{incident.id} — {incident.app}",
+        page_title=f"{incident.id} — {incident.app or ui['whole_platform']}",
     )  # fmt: skip
 
 
