@@ -215,3 +215,15 @@ def test_errors_are_ingest_errors() -> None:
     assert issubclass(MalformedPayload, IngestError)
     assert issubclass(PayloadTooLarge, IngestError)
     assert issubclass(UnsupportedMediaType, IngestError)
+
+
+def test_many_gzip_members_inflate_whole() -> None:
+    """A body of thousands of tiny gzip members (a cheap way to make naive inflating
+    quadratic) decodes to the concatenation of all of them; bench/ingest_memory.py times it."""
+    body = _traces(50).SerializeToString()
+    members = b"".join(gzip.compress(body[i : i + 3]) for i in range(0, len(body), 3))
+    assert members.count(b"\x1f\x8b") >= len(body) // 3
+    decoded = decode_request(members, PROTOBUF, "gzip", "traces", LIMIT)
+    assert decoded.SerializeToString() == body
+    with pytest.raises(MalformedPayload, match="truncated gzip"):
+        decode_request(members[:-3], PROTOBUF, "gzip", "traces", LIMIT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import time
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from google.rpc import status_pb2
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -23,6 +24,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from vigie.ingest.decode import MalformedPayload, PayloadTooLarge
+from vigie.ingest.receiver import read_body
 from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
@@ -174,3 +177,56 @@ def test_full_queue_answers_429_with_retry_after(settings: Settings, store: Stor
         assert int(refused.headers["Retry-After"]) >= 1
     # leaving the app flushed what it had accepted
     assert store.query("SELECT count() FROM otel_traces").scalar() == 3
+
+
+class _Stream:
+    """An ASGI ``receive`` handing out ``chunks`` one by one, counting the reads."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.reads = 0
+
+    async def __call__(self) -> dict[str, object]:
+        self.reads += 1
+        chunk = self.chunks.pop(0) if self.chunks else b""
+        return {"type": "http.request", "body": chunk, "more_body": bool(self.chunks)}
+
+
+def _request(stream: _Stream, **headers: str) -> Request:
+    raw = [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    return Request({"type": "http", "method": "POST", "headers": raw}, stream)
+
+
+def test_declared_oversized_body_is_refused_before_any_read() -> None:
+    stream = _Stream([b"x" * 100] * 3)
+    with pytest.raises(PayloadTooLarge, match="1099511627776 bytes exceeds 1000"):
+        asyncio.run(read_body(_request(stream, content_length=str(1 << 40)), 1_000))
+    assert stream.reads == 0
+    with pytest.raises(MalformedPayload, match="Content-Length"):
+        asyncio.run(read_body(_request(_Stream([]), content_length="-5"), 1_000))
+
+
+def test_streamed_body_is_counted_while_it_arrives() -> None:
+    """No Content-Length (chunked): reading stops at the first chunk past the limit."""
+    stream = _Stream([b"x" * 400] * 1_000)
+    with pytest.raises(PayloadTooLarge):
+        asyncio.run(read_body(_request(stream), 1_000))
+    assert stream.reads == 3  # 1,200 bytes read of 400,000 sent
+    # a body within the limit is read whole, even when it lies about nothing
+    stream = _Stream([b"ab", b"cd", b"e"])
+    assert asyncio.run(read_body(_request(stream, content_length="5"), 5)) == b"abcde"
+
+
+def test_chunked_oversized_upload_is_413(settings: Settings, store: Store) -> None:
+    small = settings.model_copy(update={"ingest_max_body_bytes": 10_000})
+
+    def chunks() -> Iterator[bytes]:
+        yield from [b"\x0a" * 4_096] * 100
+
+    with TestClient(make_app(small, store)) as client:
+        response = client.post("/v1/traces", content=chunks(), headers=PROTOBUF)
+        assert response.status_code == 413
+        assert "exceeds 10000 bytes" in status_pb2.Status.FromString(response.content).message
+        # the service still takes good data afterwards
+        body = sdk_spans().SerializeToString()
+        assert client.post("/v1/traces", content=body, headers=PROTOBUF).status_code == 200

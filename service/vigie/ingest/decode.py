@@ -124,23 +124,45 @@ def _inflate(body: bytes, content_encoding: str | None, max_bytes: int) -> bytes
 
 
 def _bounded_inflate(body: bytes, wbits: int, max_bytes: int, name: str) -> bytes:
+    """Inflate every member of ``body`` (gzip allows several, one after another), stopping
+    as soon as the output passes ``max_bytes``.
+
+    Linear in the body: the inflater is fed growing slices of the body (``_FIRST_SLICE``,
+    doubling while a member lasts, up to ``_MAX_SLICE``), because zlib copies the input left
+    over after a member ends into ``unused_data``. Feeding the whole rest of the body, as a
+    plain loop would, makes a body of many tiny members cost quadratic copying; here each
+    member's leftover copy is at most the size of the member itself (or ``_FIRST_SLICE``).
+    """
     out = bytearray()
-    data = body
+    view = memoryview(body)
+    pos = 0  # where the next slice of the body starts
+    pending: bytes | memoryview = b""  # input handed to the current inflater, not consumed
+    inflater = zlib.decompressobj(wbits)
+    fed = False  # whether the current member has started
+    step = _FIRST_SLICE
     try:
-        # gzip allows several members one after another (concatenated files).
-        while data:
-            inflater = zlib.decompressobj(wbits)
-            out += inflater.decompress(data, max_bytes + 1 - len(out))
+        while pending or pos < len(view):
+            if not pending:
+                pending, pos = view[pos : pos + step], pos + step
+                step = min(step * 2, _MAX_SLICE)
+            fed = True
+            out += inflater.decompress(pending, max_bytes + 1 - len(out))
             if len(out) > max_bytes:
                 raise PayloadTooLarge(f"{name} body inflates past {max_bytes} bytes")
-            if not inflater.eof:
-                if inflater.unconsumed_tail:
-                    raise PayloadTooLarge(f"{name} body inflates past {max_bytes} bytes")
-                raise MalformedPayload(f"truncated {name} body")
-            data = inflater.unused_data
+            if inflater.eof:  # one member done: the next one starts with its leftover input
+                pending = inflater.unused_data
+                inflater, fed, step = zlib.decompressobj(wbits), False, _FIRST_SLICE
+            else:
+                pending = inflater.unconsumed_tail
     except zlib.error as exc:
         raise MalformedPayload(f"invalid {name} body: {exc}") from None
+    if fed:
+        raise MalformedPayload(f"truncated {name} body")
     return bytes(out)
+
+
+_FIRST_SLICE = 256
+_MAX_SLICE = 256 * 1024
 
 
 def _parse_protobuf(raw: bytes, message: Message) -> None:

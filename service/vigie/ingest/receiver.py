@@ -2,8 +2,9 @@
 
 Answers follow the OTLP/HTTP specification: the response body uses the request's encoding
 (protobuf or JSON); 200 carries ``partial_success`` when some rows were rejected; a body that
-cannot be decoded gets 400 with a ``google.rpc.Status`` message, an oversized one 413, another
-media type 415; a full write queue gets 429 and an unreachable store 503, both with
+cannot be decoded gets 400 with a ``google.rpc.Status`` message, an oversized one 413 (known
+from ``Content-Length`` before reading, or counted while a chunked body streams in: memory stays
+bounded whatever is sent), another media type 415; a full write queue gets 429 and an unreachable store 503, both with
 ``Retry-After`` so that senders retry instead of dropping.
 """
 
@@ -25,7 +26,15 @@ from starlette.concurrency import run_in_threadpool
 
 from vigie.errors import StoreError
 from vigie.ingest import pipeline
-from vigie.ingest.decode import JSON, PROTOBUF, IngestHttpError, Signal, media_type
+from vigie.ingest.decode import (
+    JSON,
+    PROTOBUF,
+    IngestHttpError,
+    MalformedPayload,
+    PayloadTooLarge,
+    Signal,
+    media_type,
+)
 from vigie.ingest.rows import ConvertResult
 from vigie.ingest.writer import WriteQueue
 
@@ -87,8 +96,8 @@ async def _answer(request: Request, signal: Signal) -> Response:
     ingest: pipeline.Ingest = request.app.state.ingest
     if not queue.stats.store_available and queue.stats.queued_rows:
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
-    body = await request.body()
     try:
+        body = await read_body(request, ingest.max_body_bytes)
         outcome, queued = await run_in_threadpool(
             _accept,
             ingest,
@@ -99,7 +108,8 @@ async def _answer(request: Request, signal: Signal) -> Response:
             request.headers.get("content-encoding"),
         )
     except IngestHttpError as exc:
-        return _status_response(media, exc.status, str(exc))
+        # The rest of a refused body is never read: the connection cannot be reused.
+        return _status_response(media, exc.status, str(exc), {"Connection": "close"})
     except StoreError:  # the write queue could not read a table's column types
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
     if not queued:
@@ -111,6 +121,26 @@ async def _answer(request: Request, signal: Signal) -> Response:
         setattr(partial, spec.rejected_field, outcome.rejected)
         partial.error_message = outcome.error_message
     return _encode(media, message, 200)
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``max_bytes``:
+    before any read when ``Content-Length`` says so, else while the chunks stream in. At most
+    ``max_bytes`` plus one chunk is ever held, whatever the sender claims or sends."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise MalformedPayload(f"invalid Content-Length {declared[:40]!r}")
+        if int(declared) > max_bytes:
+            raise PayloadTooLarge(
+                f"request body of {int(declared)} bytes exceeds {max_bytes} bytes"
+            )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"request body exceeds {max_bytes} bytes")
+    return bytes(body)
 
 
 def _accept(
