@@ -104,6 +104,7 @@ def start(
         max_rows=settings.ingest_queue_rows,
         batch_rows=settings.ingest_batch_rows,
         flush_interval_s=settings.ingest_flush_interval_s,
+        commit_delay_s=settings.ingest_commit_delay_s,
         dead_letter_dir=_dead_letter_dir(settings),
     )
     queue.start()

@@ -117,7 +117,13 @@ class Settings(BaseSettings):
     )
     ingest_batch_rows: int = Field(default=50_000, gt=0, description="rows per INSERT at most")
     ingest_flush_interval_s: float = Field(
-        default=1.0, gt=0, description="longest time a row waits in the queue"
+        default=1.0, gt=0, description="longest time a row nobody waits for stays in the queue"
+    )
+    ingest_commit_delay_s: float = Field(
+        default=0.05, ge=0, description="how long a write gathers waiting requests into one insert"
+    )
+    ingest_write_timeout_s: float = Field(
+        default=5.0, gt=0, description="longest an OTLP request waits for its insert (then 503)"
     )
 
     evaluation_interval_s: float = Field(

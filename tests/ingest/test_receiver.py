@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -24,6 +25,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from vigie.errors import StoreUnavailable
 from vigie.ingest.decode import MalformedPayload, PayloadTooLarge
 from vigie.ingest.receiver import read_body
 from vigie.server import create_app
@@ -82,7 +84,8 @@ def test_sdk_spans_land_with_the_exporter_values(client: TestClient, store: Stor
     assert response.headers["content-type"] == "application/x-protobuf"
     answer = ExportTraceServiceResponse.FromString(response.content)
     assert answer.partial_success.rejected_spans == 0
-    flush(client)
+    # 200 means stored: no flush needed, the rows were inserted before the answer
+    assert client.app.state.write_queue.stats.queued_rows == 0  # type: ignore[attr-defined]
     rows = store.query(
         "SELECT ServiceName, SpanKind, StatusCode, SpanAttributes['http.response.status_code'],"
         " Duration > 0, length(TraceId), StatusMessage FROM otel_traces ORDER BY StatusCode"
@@ -171,12 +174,42 @@ def test_full_queue_answers_429_with_retry_after(settings: Settings, store: Stor
     tiny = settings.model_copy(update={"ingest_queue_rows": 4, "ingest_flush_interval_s": 3600.0})
     with TestClient(make_app(tiny, store)) as client:
         body = sdk_spans(count=3).SerializeToString()
-        assert client.post("/v1/traces", content=body, headers=PROTOBUF).status_code == 200
+        state = client.app.state  # type: ignore[attr-defined]
+        # three rows nobody waits for (as a replay queues them) hold the queue
+        converted = state.ingest.convert("traces", body, PROTOBUF["Content-Type"], None)
+        assert state.write_queue.offer(converted.batches)
         refused = client.post("/v1/traces", content=body, headers=PROTOBUF)
         assert refused.status_code == 429
         assert int(refused.headers["Retry-After"]) >= 1
     # leaving the app flushed what it had accepted
     assert store.query("SELECT count() FROM otel_traces").scalar() == 3
+
+
+class UnreachableInserts:
+    """The real store, except that every insert fails as during a ClickHouse outage."""
+
+    def __init__(self, real: Store) -> None:
+        self.real = real
+
+    def insert_raw(self, *args: Any) -> None:
+        raise StoreUnavailable("connection refused")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_rows_not_stored_in_time_are_withdrawn_and_answered_503(
+    settings: Settings, store: Store
+) -> None:
+    impatient = settings.model_copy(update={"ingest_write_timeout_s": 0.3})
+    app = create_app(impatient, UnreachableInserts(store), schedule=False)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        body = sdk_spans(count=3).SerializeToString()
+        refused = client.post("/v1/traces", content=body, headers=PROTOBUF)
+        assert refused.status_code == 503
+        assert int(refused.headers["Retry-After"]) >= 1
+        # withdrawn: the sender retries them, so they must not be written later as well
+        assert client.app.state.write_queue.stats.queued_rows == 0  # type: ignore[attr-defined]
 
 
 class _Stream:

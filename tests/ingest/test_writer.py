@@ -1,5 +1,6 @@
 import base64
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,12 @@ def test_rows_the_store_rejects_are_isolated_and_dead_lettered(
         store, max_rows=100, batch_rows=100, flush_interval_s=60, dead_letter_dir=tmp_path
     )
     bad = TableBatch("w", ("n", "s"), [[1, 2, 300, 4], ["a", "b", "c", "d"]])
-    queue.offer([bad])
+    ticket = queue.offer([bad])
+    assert ticket is not None and not ticket.done
     queue.flush()
     assert sorted(r[0] for r in store.query("SELECT n FROM w").rows) == [1, 2, 4]
     assert queue.stats.dead_rows == 1
+    assert ticket.done and ticket.dead_rows == 1  # the receiver's partial_success says so
     assert '"n": 300' in (tmp_path / "w.jsonl").read_text()
 
 
@@ -179,3 +182,51 @@ def test_rows_for_columns_the_table_lacks_are_dead_lettered(
     assert count(store) == 2
     assert queue.stats.dead_rows == 2
     assert "w has no column nope" in (tmp_path / "w.jsonl").read_text()
+
+
+class GatedStore:
+    """The real store; its first insert waits for ``gate`` (a slow insert, under control)."""
+
+    def __init__(self, real: Store) -> None:
+        self.real = real
+        self.inserts = 0
+        self.inside = threading.Event()
+        self.gate = threading.Event()
+
+    def query(self, *args: Any) -> Any:
+        return self.real.query(*args)
+
+    def insert_raw(self, *args: Any) -> None:
+        self.inserts += 1
+        if self.inserts == 1:
+            self.inside.set()
+            assert self.gate.wait(30)
+        self.real.insert_raw(*args)
+
+
+def test_awaited_requests_are_done_once_inserted_and_share_inserts(
+    store: Store, table: str
+) -> None:
+    """Group commit: while one insert runs, the requests arriving share the next one."""
+    gated = GatedStore(store)
+    queue = WriteQueue(gated, max_rows=10_000, batch_rows=1_000, flush_interval_s=3600)  # type: ignore[arg-type]
+    queue.start()
+    first = queue.offer([batch(0, 10)], awaited=True)
+    assert first is not None and gated.inside.wait(30)  # written without waiting an hour
+    others = [queue.offer([batch(10 + i * 10, 10)], awaited=True) for i in range(3)]
+    assert not first.done and not any(t is None or t.done for t in others)
+    gated.gate.set()
+    assert all(t is not None and t.wait(30) for t in [first, *others])
+    assert count(store) == 40
+    assert gated.inserts == 2
+    queue.close()
+
+
+def test_withdrawn_rows_are_never_written(store: Store, table: str) -> None:
+    queue = WriteQueue(store, max_rows=10_000, batch_rows=1_000, flush_interval_s=3600)
+    kept, dropped = queue.offer([batch(0, 5)]), queue.offer([batch(5, 7)])
+    assert kept is not None and dropped is not None
+    assert queue.withdraw(dropped) == 7
+    assert queue.stats.queued_rows == 5
+    queue.flush()
+    assert count(store) == 5 and kept.done and not dropped.done

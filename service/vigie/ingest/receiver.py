@@ -1,15 +1,21 @@
 """OTLP/HTTP receiver: ``POST /v1/traces``, ``/v1/logs``, ``/v1/metrics``.
 
+A 200 means stored: the answer waits until the request's rows are inserted (the write queue's
+group commit: requests arriving together share one insert). A request whose rows are not
+stored within ``ingest_write_timeout_s`` is withdrawn from the queue and answered 503.
+
 Answers follow the OTLP/HTTP specification: the response body uses the request's encoding
 (protobuf or JSON); 200 carries ``partial_success`` when some rows were rejected; a body that
 cannot be decoded gets 400 with a ``google.rpc.Status`` message, an oversized one 413 (known
 from ``Content-Length`` before reading, or counted while a chunked body streams in: memory stays
-bounded whatever is sent), another media type 415; a full write queue gets 429 and an unreachable store 503, both with
-``Retry-After`` so that senders retry instead of dropping.
+bounded whatever is sent), another media type 415; a full write queue gets 429 and an
+unreachable store 503, both with ``Retry-After`` so that senders retry instead of dropping.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +42,7 @@ from vigie.ingest.decode import (
     media_type,
 )
 from vigie.ingest.rows import ConvertResult
-from vigie.ingest.writer import WriteQueue
+from vigie.ingest.writer import Ticket, WriteQueue
 
 router = APIRouter(tags=["OTLP receiver"])
 
@@ -98,7 +104,7 @@ async def _answer(request: Request, signal: Signal) -> Response:
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
     try:
         body = await read_body(request, ingest.max_body_bytes)
-        outcome, queued = await run_in_threadpool(
+        outcome, ticket = await run_in_threadpool(
             _accept,
             ingest,
             queue,
@@ -112,15 +118,44 @@ async def _answer(request: Request, signal: Signal) -> Response:
         return _status_response(media, exc.status, str(exc), {"Connection": "close"})
     except StoreError:  # the write queue could not read a table's column types
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
-    if not queued:
+    if ticket is None:
         return _retry_later(media, 429, "write queue full", queue.retry_after_s)
+    if not await _stored(ticket, request.app.state.settings.ingest_write_timeout_s):
+        queue.withdraw(ticket)
+        return _retry_later(media, 503, "store too slow, not stored", queue.retry_after_s)
     spec = _SPECS[signal]
     message = spec.response()
-    if outcome.rejected:
+    rejected = outcome.rejected + ticket.dead_rows
+    if rejected:
         partial = message.partial_success
-        setattr(partial, spec.rejected_field, outcome.rejected)
-        partial.error_message = outcome.error_message
+        setattr(partial, spec.rejected_field, rejected)
+        errors = [outcome.error_message] if outcome.error_message else []
+        if ticket.dead_rows:
+            errors.append(f"{ticket.dead_rows} rows could not be stored ({ticket.errors[0]})")
+        partial.error_message = "; ".join(errors)
     return _encode(media, message, 200)
+
+
+async def _stored(ticket: Ticket, timeout_s: float) -> bool:
+    """Wait, off the event loop's threads, until the writer has stored ``ticket``'s rows."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def resolve() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    def from_writer() -> None:
+        # RuntimeError: the event loop closed (shutdown) while the insert ran
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(resolve)
+
+    ticket.on_done(from_writer)
+    try:
+        await asyncio.wait_for(done, timeout_s)
+    except TimeoutError:
+        return ticket.done
+    return True
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -150,20 +185,21 @@ def _accept(
     body: bytes,
     content_type: str | None,
     content_encoding: str | None,
-) -> tuple[ConvertResult, bool]:
+) -> tuple[ConvertResult, Ticket | None]:
     """Decode, convert, encode and queue one request: CPU work, run off the event loop."""
     with _tracer.start_as_current_span(
         "otlp.receive", attributes={"otlp.signal": signal, "http.request.body.size": len(body)}
     ) as span:
         outcome = ingest.convert(signal, body, content_type, content_encoding)
-        queued = queue.offer(outcome.batches)
+        ticket = queue.offer(outcome.batches, awaited=True)
+        queued = ticket is not None
         span.set_attributes(
             {"otlp.rows": outcome.rows, "otlp.rejected": outcome.rejected, "otlp.queued": queued}
         )
     if queued:
         _rows_accepted.add(outcome.rows, {"signal": signal})
     _rows_rejected.add(outcome.rejected, {"signal": signal})
-    return outcome, queued
+    return outcome, ticket
 
 
 def _answer_media(content_type: str | None) -> str:

@@ -1,9 +1,14 @@
-"""The write queue between the OTLP receiver and ClickHouse.
+"""The write queue between the OTLP receiver and ClickHouse: group commit.
 
 Accepted rows are encoded when they are offered (ClickHouse ``Native`` blocks, one per request
-and table: :mod:`vigie.ingest.encode`) and wait here, per table, until a batch is full
-(``batch_rows``) or old enough (``flush_interval_s``); one background thread hands the engine
-the concatenated blocks. Queued rows cost their encoded size (a few hundred bytes a span) rather
+and table: :mod:`vigie.ingest.encode`) and wait here, per table; one background thread hands the
+engine the concatenated blocks. :meth:`WriteQueue.offer` returns a :class:`Ticket` that is done
+once every block of the request is inserted (or dead-lettered): the receiver answers 200 only
+then, so that an acknowledged span survives a kill -9. A request whose sender waits
+(``awaited``) is written as soon as the writer thread is free; the requests that arrive while an
+insert runs share the next one (group commit), so waiting costs latency, not inserts. Rows
+nobody waits for (tests, replays) wait until a batch is full (``batch_rows``) or old enough
+(``flush_interval_s``). Queued rows cost their encoded size (a few hundred bytes a span) rather
 than Python objects, and the writer thread does no per-value work, so the engine's insert runs
 beside the receiver's decoding instead of competing with it for the GIL. The queue is bounded in
 rows: when it is full, :meth:`WriteQueue.offer` refuses and the receiver answers 429 with
@@ -52,14 +57,68 @@ _COLUMN_TYPES = (
 )
 
 
+class Ticket:
+    """What one offered request became: done once each of its blocks is inserted or
+    dead-lettered. ``dead_rows`` and ``errors`` say what could not be stored."""
+
+    def __init__(self, *, awaited: bool = False) -> None:
+        self.awaited = awaited
+        self._lock = threading.Lock()
+        self._left = 0
+        self._sealed = False
+        self._done = threading.Event()
+        self._callbacks: list[Callable[[], None]] = []
+        self.dead_rows = 0
+        self.errors: list[str] = []
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        return self._done.wait(timeout_s)
+
+    def on_done(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from the writer thread) once done; now if it already is."""
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
+
+    def _expect(self, blocks: int) -> None:
+        with self._lock:
+            self._left += blocks
+
+    def _seal(self) -> None:
+        """Every block of the request is known: done when none is left to write."""
+        with self._lock:
+            self._sealed = True
+        self._settle(0, 0, None)
+
+    def _settle(self, blocks: int, dead_rows: int, error: str | None) -> None:
+        with self._lock:
+            self._left -= blocks
+            self.dead_rows += dead_rows
+            if error is not None:
+                self.errors.append(error)
+            if not self._sealed or self._left or self._done.is_set():
+                return
+            self._done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+
 @dataclass(frozen=True)
 class Block:
-    """Rows of one table encoded for the engine (``Native``)."""
+    """Rows of one table encoded for the engine (``Native``), and whose request they are."""
 
     table: str
     columns: tuple[str, ...]
     payload: bytes
     rows: int
+    ticket: Ticket | None = None
 
 
 @dataclass
@@ -67,6 +126,7 @@ class _Pending:
     blocks: deque[Block]
     rows: int
     since: float
+    awaited_since: float | None = None  # when a sender began waiting for rows of this slot
 
 
 @dataclass
@@ -89,6 +149,7 @@ class WriteQueue:
         max_rows: int,
         batch_rows: int,
         flush_interval_s: float,
+        commit_delay_s: float = 0.0,
         dead_letter_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -96,6 +157,7 @@ class WriteQueue:
         self._max_rows = max_rows
         self._batch_rows = batch_rows
         self._interval = flush_interval_s
+        self._commit_delay = commit_delay_s
         self._dead_dir = dead_letter_dir
         self._clock = clock
         # Keyed by table and columns: blocks are concatenated into one INSERT per batch.
@@ -114,18 +176,24 @@ class WriteQueue:
 
     # -- producer side -------------------------------------------------------------------------
 
-    def offer(self, batches: Sequence[TableBatch]) -> bool:
-        """Encode and queue all batches of one request, or none of them when the queue would
-        overflow. Encoding is CPU work (about a millisecond per 512 spans): call this off the
+    def offer(self, batches: Sequence[TableBatch], *, awaited: bool = False) -> Ticket | None:
+        """Encode and queue all batches of one request, or none of them (``None``) when the
+        queue would overflow. The ticket is done once every row is inserted or dead-lettered;
+        ``awaited`` (the sender waits for it) has the rows written without waiting for a batch
+        to fill. Encoding is CPU work (about a millisecond per 512 spans): call this off the
         event loop. Raises :class:`~vigie.errors.StoreError` when a table's column types are
         not known yet and the store cannot tell them (the sender should retry)."""
         rows = sum(b.rows for b in batches)
         if not self._has_room(rows):
-            return False
-        blocks = [block for batch in batches if batch.rows for block in self._encode(batch)]
+            return None
+        ticket = Ticket(awaited=awaited)
+        blocks = [
+            block for batch in batches if batch.rows for block in self._encode(batch, ticket)
+        ]
         with self._cond:
             if not self._has_room(rows):
-                return False
+                return None
+            ticket._expect(len(blocks))
             for block in blocks:
                 key = (block.table, block.columns)
                 slot = self._pending.get(key)
@@ -133,10 +201,31 @@ class WriteQueue:
                     slot = self._pending[key] = _Pending(deque(), 0, self._clock())
                 slot.blocks.append(block)
                 slot.rows += block.rows
+                if awaited and slot.awaited_since is None:
+                    slot.awaited_since = self._clock()
                 self.stats.queued_rows += block.rows
                 _queue_rows.add(block.rows, {"table": block.table})
             self._cond.notify()
-        return True
+        ticket._seal()
+        return ticket
+
+    def withdraw(self, ticket: Ticket) -> int:
+        """Take the blocks of ``ticket`` that no insert has started out of the queue (its
+        sender gave up waiting and will retry); the number of rows withdrawn."""
+        withdrawn = 0
+        with self._cond:
+            for key, slot in list(self._pending.items()):
+                keep = deque(b for b in slot.blocks if b.ticket is not ticket)
+                gone = slot.rows - sum(b.rows for b in keep)
+                if not gone:
+                    continue
+                slot.blocks, slot.rows = keep, slot.rows - gone
+                self.stats.queued_rows -= gone
+                _queue_rows.add(-gone, {"table": key[0]})
+                withdrawn += gone
+                if not keep:
+                    del self._pending[key]
+        return withdrawn
 
     def _has_room(self, rows: int) -> bool:
         with self._cond:
@@ -149,32 +238,38 @@ class WriteQueue:
         """What to tell a refused sender: the flush interval, longer while the store is down."""
         return max(1, round(self._interval + self._backoff))
 
-    def _encode(self, batch: TableBatch) -> Iterator[Block]:
+    def _encode(self, batch: TableBatch, ticket: Ticket) -> Iterator[Block]:
         """``batch`` as blocks of at most ``batch_rows`` rows; rows holding a value their
-        column cannot take are dead-lettered instead."""
+        column cannot take are dead-lettered instead (and counted on ``ticket``)."""
         known = self._types(batch.table)
         missing = [c for c in batch.columns if c not in known]
         if missing:
-            self._dead_letter_rows(batch, f"{batch.table} has no column {', '.join(missing)}")
+            reason = f"{batch.table} has no column {', '.join(missing)}"
+            self._dead_letter_rows(batch, reason)
+            ticket._settle(0, batch.rows, reason)
             return
         types = [known[c] for c in batch.columns]
         batch = TableBatch(batch.table, batch.columns, batch.data)  # take() leaves the caller's
         while batch.rows > self._batch_rows:
-            yield from self._encode_isolating_bad_rows(batch.take(self._batch_rows), types)
-        yield from self._encode_isolating_bad_rows(batch, types)
+            head = batch.take(self._batch_rows)
+            yield from self._encode_isolating_bad_rows(head, types, ticket)
+        yield from self._encode_isolating_bad_rows(batch, types, ticket)
 
-    def _encode_isolating_bad_rows(self, batch: TableBatch, types: list[str]) -> Iterator[Block]:
+    def _encode_isolating_bad_rows(
+        self, batch: TableBatch, types: list[str], ticket: Ticket
+    ) -> Iterator[Block]:
         try:
             payload = encode_native(batch, types)
         except ValueError as exc:  # a value its column cannot hold
             if batch.rows == 1:
                 self._dead_letter_rows(batch, str(exc))
+                ticket._settle(0, 1, str(exc))
                 return
             head = batch.take(batch.rows // 2)
-            yield from self._encode_isolating_bad_rows(head, types)
-            yield from self._encode_isolating_bad_rows(batch, types)
+            yield from self._encode_isolating_bad_rows(head, types, ticket)
+            yield from self._encode_isolating_bad_rows(batch, types, ticket)
             return
-        yield Block(batch.table, batch.columns, payload, batch.rows)
+        yield Block(batch.table, batch.columns, payload, batch.rows, ticket)
 
     def _types(self, table: str) -> dict[str, str]:
         """The ClickHouse type of each column of ``table``, read from the store once."""
@@ -236,23 +331,35 @@ class WriteQueue:
 
     def _due(self) -> bool:
         now = self._clock()
-        return any(
-            p.rows >= self._batch_rows or now - p.since >= self._interval
-            for p in self._pending.values()
+        return any(self._slot_due(p, now) for p in self._pending.values())
+
+    def _slot_due(self, slot: _Pending, now: float) -> bool:
+        """Full, old enough, or awaited for ``commit_delay_s`` (which gathers the requests
+        of several senders into one insert)."""
+        return (
+            slot.rows >= self._batch_rows
+            or now - slot.since >= self._interval
+            or (slot.awaited_since is not None and now - slot.awaited_since >= self._commit_delay)
         )
 
     def _wait_time(self) -> float:
         if not self._pending:
             return self._interval
-        oldest = min(p.since for p in self._pending.values())
-        return max(0.01, self._interval - (self._clock() - oldest))
+        now = self._clock()
+        due_at = [p.since + self._interval for p in self._pending.values()]
+        due_at += [
+            p.awaited_since + self._commit_delay
+            for p in self._pending.values()
+            if p.awaited_since is not None
+        ]
+        return max(0.001, min(due_at) - now)
 
     def _next_batch(self, *, force: bool) -> list[Block] | None:
         """The oldest blocks of a due table, up to ``batch_rows`` rows (at least one block)."""
         with self._cond:
             now = self._clock()
             for key, slot in self._pending.items():
-                if force or slot.rows >= self._batch_rows or now - slot.since >= self._interval:
+                if force or self._slot_due(slot, now):
                     blocks = [slot.blocks.popleft()]
                     rows = blocks[0].rows
                     while slot.blocks and rows + slot.blocks[0].rows <= self._batch_rows:
@@ -273,14 +380,17 @@ class WriteQueue:
             slot.blocks.extendleft(reversed(blocks))
             slot.rows += sum(b.rows for b in blocks)
             slot.since = self._clock() - self._interval  # due again after the backoff
+            if any(b.ticket and b.ticket.awaited for b in blocks):
+                slot.awaited_since = slot.awaited_since or 0.0  # due again after the backoff
 
     def _write(self, blocks: list[Block]) -> bool:
         """Write one batch; False (and the batch back in front) when the store is unreachable."""
         table = blocks[0].table
         rows = sum(b.rows for b in blocks)
         started = time.perf_counter()
+        refused: dict[int, str] = {}  # id(block) → why the store did not take it
         try:
-            self._insert_isolating_bad_blocks(blocks)
+            self._insert_isolating_bad_blocks(blocks, refused)
         except StoreUnavailable as exc:
             self.stats.failed_writes += 1
             self.stats.store_available = False
@@ -292,6 +402,7 @@ class WriteQueue:
             log.exception("unexpected error writing a batch", extra={"table": table})
             for block in blocks:
                 self._dead_letter_block(block, f"{type(exc).__name__}: {exc}")
+                refused[id(block)] = "rows the store could not take"
         self._backoff = 0.0
         self.stats.store_available = True
         _write_latency.record(time.perf_counter() - started, {"table": table})
@@ -299,9 +410,13 @@ class WriteQueue:
         with self._cond:
             self.stats.queued_rows -= rows
             self.stats.by_table[table] = self.stats.by_table.get(table, 0) + rows
+        for block in blocks:  # last: a sender told "stored" finds the stats say so too
+            if block.ticket is not None:
+                error = refused.get(id(block))
+                block.ticket._settle(1, 0 if error is None else block.rows, error)
         return True
 
-    def _insert_isolating_bad_blocks(self, blocks: list[Block]) -> None:
+    def _insert_isolating_bad_blocks(self, blocks: list[Block], refused: dict[int, str]) -> None:
         first = blocks[0]
         try:
             payload = b"".join(b.payload for b in blocks)
@@ -311,10 +426,11 @@ class WriteQueue:
         except StoreError as exc:
             if len(blocks) == 1:
                 self._dead_letter_block(first, str(exc))
+                refused[id(first)] = "rows the store refused"
                 return
             half = len(blocks) // 2
-            self._insert_isolating_bad_blocks(blocks[:half])
-            self._insert_isolating_bad_blocks(blocks[half:])
+            self._insert_isolating_bad_blocks(blocks[:half], refused)
+            self._insert_isolating_bad_blocks(blocks[half:], refused)
             return
         rows = sum(b.rows for b in blocks)
         self.stats.written_rows += rows
