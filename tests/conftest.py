@@ -50,6 +50,8 @@ def settings(store_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("VIGIE_CLICKHOUSE_DSN", store_dsn)
     monkeypatch.setenv("VIGIE_CLICKHOUSE_DATABASE", name)
     monkeypatch.setenv("VIGIE_CONFIG_DIR", str(tmp_path))
+    # Tests that are not about ingest tokens send anonymously (tests/ingest/test_senders.py).
+    monkeypatch.setenv("VIGIE_INGEST_ANONYMOUS", "true")
     return load_settings()
 
 

@@ -27,6 +27,7 @@ from vigie.gate.service import GateService
 from vigie.incidents.lines import Links
 from vigie.incidents.service import IncidentService
 from vigie.ingest.pipeline import Ingest
+from vigie.ingest.senders import Senders
 from vigie.ingest.writer import WriteQueue
 from vigie.notify.direct import EvaluationWatch
 from vigie.notify.discord import WebhookClient
@@ -124,7 +125,10 @@ def start(
         settings=settings,
         store=store,
         config=config,
-        ingest=Ingest.default(settings.ingest_max_body_bytes),
+        ingest=Ingest.default(
+            settings.ingest_max_body_bytes,
+            Senders.from_config(config, environ, anonymous=settings.ingest_anonymous),
+        ),
         write_queue=queue,
         evaluator=evaluator,
         delivery=delivery,

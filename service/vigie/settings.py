@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     ingest_flush_interval_s: float = Field(
         default=1.0, gt=0, description="longest time a row nobody waits for stays in the queue"
     )
+    ingest_anonymous: bool = Field(
+        default=False,
+        description="accept OTLP without an ingest token (quick start and demo on 127.0.0.1 only)",
+    )
     ingest_commit_delay_s: float = Field(
         default=0.05, ge=0, description="how long a write gathers waiting requests into one insert"
     )

@@ -95,7 +95,8 @@ def demo(
 
     endpoint = f"http://127.0.0.1:{port}"
     settings = settings_of(ctx)
-    update: dict[str, object] = {"clickhouse_database": database}
+    # The demo's own load generator sends without a token, to 127.0.0.1 only.
+    update: dict[str, object] = {"clickhouse_database": database, "ingest_anonymous": True}
     if "public_url" not in settings.model_fields_set:
         update["public_url"] = endpoint  # links in notices and drafts: this demo's port
     settings = settings.model_copy(update=update)

@@ -139,6 +139,10 @@ class Admins(StrictModel):
     """The platform admins' channel: every incident, platform incidents, config problems."""
 
     webhook: SecretRef
+    ingest_token: SecretRef | None = Field(
+        default=None,
+        description="token of the platform's collectors: may send telemetry of every club",
+    )
     users: list[Snowflake] = Field(
         default_factory=list, description="Discord user ids mentioned on every page"
     )
@@ -162,6 +166,10 @@ class Club(StrictModel):
         default=DEFAULT_TIMEZONE, description="IANA time zone of the times the club reads"
     )
     webhook: SecretRef
+    ingest_token: SecretRef | None = Field(
+        default=None,
+        description="token of the club's own senders: may send only the club's telemetry",
+    )
     captains: list[Snowflake] = Field(
         default_factory=list, description="Discord user ids mentioned on pages"
     )

@@ -42,6 +42,7 @@ from vigie.ingest.decode import (
     media_type,
 )
 from vigie.ingest.rows import ConvertResult
+from vigie.ingest.senders import Sender, bind_to_club
 from vigie.ingest.writer import Ticket, WriteQueue
 
 router = APIRouter(tags=["OTLP receiver"])
@@ -103,11 +104,13 @@ async def _answer(request: Request, signal: Signal) -> Response:
     if not queue.stats.store_available and queue.stats.queued_rows:
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
     try:
+        sender = ingest.senders.identify(request.headers.get("authorization"))
         body = await read_body(request, ingest.max_body_bytes)
         outcome, ticket = await run_in_threadpool(
             _accept,
             ingest,
             queue,
+            sender,
             signal,
             body,
             request.headers.get("content-type"),
@@ -115,7 +118,10 @@ async def _answer(request: Request, signal: Signal) -> Response:
         )
     except IngestHttpError as exc:
         # The rest of a refused body is never read: the connection cannot be reused.
-        return _status_response(media, exc.status, str(exc), {"Connection": "close"})
+        headers = {"Connection": "close"}
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return _status_response(media, exc.status, str(exc), headers)
     except StoreError:  # the write queue could not read a table's column types
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
     if ticket is None:
@@ -181,6 +187,7 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
 def _accept(
     ingest: pipeline.Ingest,
     queue: WriteQueue,
+    sender: Sender,
     signal: Signal,
     body: bytes,
     content_type: str | None,
@@ -191,6 +198,7 @@ def _accept(
         "otlp.receive", attributes={"otlp.signal": signal, "http.request.body.size": len(body)}
     ) as span:
         outcome = ingest.convert(signal, body, content_type, content_encoding)
+        bind_to_club(outcome.batches, sender)
         ticket = queue.offer(outcome.batches, awaited=True)
         queued = ticket is not None
         span.set_attributes(
@@ -230,4 +238,4 @@ def _retry_later(media: str, status: int, text: str, retry_after_s: int) -> Resp
 
 
 # google.rpc.Code values matching the HTTP answers (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, …).
-_GRPC_CODES = {400: 3, 413: 8, 415: 3, 429: 8, 503: 14}
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 413: 8, 415: 3, 429: 8, 503: 14}
