@@ -33,12 +33,16 @@ HTTP = [None, "200", "404", "500", "503"]
 ROUTES = ["/a", "/b", "/c/{id}", None]
 
 
-def random_spans(n: int, seed: int) -> list[dict[str, Any]]:
+def random_spans(n: int, seed: int, clubs: tuple[str, ...] = ("",)) -> list[dict[str, Any]]:
+    """``clubs``: the namespaces spans come from ("" for none)."""
     rng = random.Random(seed)
     spans = []
     for i in range(n):
         env_key = rng.choice(["deployment.environment.name", "deployment.environment", None])
         resource = {"service.name": "shop"}
+        club = rng.choice(clubs)
+        if club:
+            resource["k8s.namespace.name"] = club
         env = ""
         if env_key:
             env = rng.choice(["prod", "staging"])
@@ -63,7 +67,7 @@ def random_spans(n: int, seed: int) -> list[dict[str, Any]]:
             "Duration": max(duration, 0),
             "StatusCode": rng.choice(STATUSES),
         }
-        span["_env"], span["_route"] = env, route or ""
+        span["_env"], span["_route"], span["_club"] = env, route or "", club
         spans.append(span)
     return spans
 
@@ -81,6 +85,8 @@ def expected(
         if s["ServiceName"] != target.app or s["SpanKind"] not in ("Server", "SPAN_KIND_SERVER"):
             continue
         if not (start <= s["Timestamp"] < end) or not target.matches(s["_env"], s["_route"]):
+            continue
+        if s["_club"] not in (target.club, ""):  # another club's span never counts
             continue
         total += 1
         if target.threshold_ms is not None:
@@ -144,7 +150,8 @@ def check_all_sources(db: Store, spans: list[dict[str, Any]]) -> None:
 
 
 def test_rollup_equals_raw_spans_and_python(db: Store) -> None:
-    spans = random_spans(3000, seed=1)
+    # the same service in its club's namespace, in none, and in another club's
+    spans = random_spans(3000, seed=1, clubs=("cedille", "", "sonia"))
     insert(db, spans[:1500])
     insert(db, spans[1500:])  # two inserts: the rollup holds partial rows until merged
     check_all_sources(db, spans)

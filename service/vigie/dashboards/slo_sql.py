@@ -20,7 +20,7 @@ from vigie.dashboards.sql import literal
 from vigie.slo.catalog import SloTarget
 from vigie.slo.decision import _TOLERANCE
 from vigie.slo.evaluator import DEFAULT_STALE_AFTER
-from vigie.slo.spans import ENVIRONMENT, MINUTE
+from vigie.slo.spans import CLUB, ENVIRONMENT, MINUTE
 from vigie.slo.windows import PAIRS, PRESENCE_WINDOW, WINDOWS
 from vigie.store import tables
 from vigie.store.tables import INCIDENT_EVENTS
@@ -39,8 +39,9 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-def _slo_where(target: SloTarget, environment: str) -> str:
-    parts = [f"ServiceName = {literal(target.app)}"]
+def _slo_where(target: SloTarget, environment: str, club: str) -> str:
+    # a span counts for the club's app when it is the club's, or has no club (vigie.slo.spans)
+    parts = [f"ServiceName = {literal(target.app)}", f"{club} IN ({literal(target.club)}, '')"]
     if target.environment is not None:
         parts.append(f"{environment} = {literal(target.environment)}")
     routes = target.slo.routes
@@ -64,23 +65,24 @@ def _good_total(target: SloTarget) -> tuple[str, str]:
     return f"toFloat64(sum({fast}))", "toFloat64(sum(Total))"
 
 
-def _source(target: SloTarget) -> tuple[str, str, str, str]:
-    """(table, minute expression, environment expression, time column) of the SLO's events."""
+def _source(target: SloTarget) -> tuple[str, str, str, str, str]:
+    """(table, minute expression, environment expression, time column, club expression) of the
+    SLO's events."""
     custom = target.custom
     if isinstance(custom, CustomSli) and custom.source == "raw":
-        return tables.TRACES, MINUTE, ENVIRONMENT, "Timestamp"
-    return ROLLUP, "Minute", "Environment", "Minute"
+        return tables.TRACES, MINUTE, ENVIRONMENT, "Timestamp", CLUB
+    return ROLLUP, "Minute", "Environment", "Minute", "Club"
 
 
 def sli_series(target: SloTarget) -> str:
     """SLI per time bucket of the dashboard range, and the objective as a ratio."""
-    table, minute, environment, time = _source(target)
+    table, minute, environment, time, club = _source(target)
     good, total = _good_total(target)
     return (
         f"SELECT $__timeInterval({minute}) AS time, {good} / {total} AS sli,\n"
         f"       {_number(round(target.slo.objective / 100, 12))} AS objective\n"
         f"FROM {table}\n"
-        f"WHERE $__timeFilter({time}) AND {_slo_where(target, environment)}\n"
+        f"WHERE $__timeFilter({time}) AND {_slo_where(target, environment, club)}\n"
         "GROUP BY time\nORDER BY time"
     )
 
@@ -96,14 +98,14 @@ def _window_counts(target: SloTarget) -> str:
     labels = _labels(target)
     seconds = ", ".join(str(s) for _, s in labels)
     longest = max(s for _, s in labels)
-    table, minute, environment, time = _source(target)
+    table, minute, environment, time, club = _source(target)
     good, total = _good_total(target)
     rows = (
         f"SELECT w, {total} AS total, greatest({total} - {good}, 0) AS bad\n"
         f"    FROM {table}\n"
         f"    ARRAY JOIN arrayFilter(i -> {minute} >= {END} - toIntervalSecond([{seconds}][i]),"
         f" range(1, {len(labels) + 1})) AS w\n"
-        f"    WHERE {_slo_where(target, environment)}\n"
+        f"    WHERE {_slo_where(target, environment, club)}\n"
         f"      AND {time} >= {END} - toIntervalSecond({longest}) AND {time} < {END}\n"
         "    GROUP BY w"
     )
@@ -176,7 +178,7 @@ def burn_rates(target: SloTarget) -> str:
 
 
 def _last_seen(target: SloTarget) -> str:
-    where = f"ServiceName = {literal(target.app)}"
+    where = f"ServiceName = {literal(target.app)} AND Club IN ({literal(target.club)}, '')"
     if target.environment is not None:
         where += f" AND Environment = {literal(target.environment)}"
     return (

@@ -1,10 +1,10 @@
 """Reading event counts for every SLO and window in a constant number of queries.
 
-One query counts availability and latency events per service, environment, route and ring for
-all windows at once (:func:`vigie.slo.queries.counts_sql`); Python then adds up the rows each
-SLO's environment and route filter selects, and the rings of each window. Custom SLIs take one
-more query, service activity ("last seen") another: three queries per cycle at most, whatever
-the number of SLOs.
+One query counts availability and latency events per service, club, environment, route and
+ring for all windows at once (:func:`vigie.slo.queries.counts_sql`); Python then adds up the
+rows each SLO's club (the target's, or none), environment and route filter selects, and the
+rings of each window. Custom SLIs take one more query, service activity ("last seen") another:
+three queries per cycle at most, whatever the number of SLOs.
 """
 
 from __future__ import annotations
@@ -124,8 +124,8 @@ def _span_counts(
         pieces={resolution: len(parts) for resolution, parts in ranges.items()},
     )
     by_service: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for service, environment, route, ring, total, errors, fast in store.query(sql, params).rows:
-        by_service[service].append((environment, route, ring, total, errors, fast))
+    for service, *series in store.query(sql, params).rows:
+        by_service[service].append(tuple(series))  # club, environment, route, ring, counts
     # ring r (from 1) is [bounds[r - 1], bounds[r]); the window starting at bounds[j] holds
     # rings j + 1 and later.
     start_ring = {
@@ -138,8 +138,8 @@ def _span_counts(
         slot = None if threshold is None else slots[threshold]
         totals = [0] * (len(bounds) + 1)
         bads = [0] * (len(bounds) + 1)
-        for environment, route, ring, total, errors, fast in by_service[target.app]:
-            if target.matches(environment, route):
+        for club, environment, route, ring, total, errors, fast in by_service[target.app]:
+            if club in (target.club, "") and target.matches(environment, route):
                 totals[ring] += total
                 bads[ring] += errors if slot is None else total - fast[slot]
         suffix = [Counts()] * (len(bounds) + 2)
@@ -162,6 +162,7 @@ def _custom_counts(
         assert sli is not None
         branches.append((index, sli.source, sli.good, sli.total))
         params[f"service_{index}"] = target.app
+        params[f"club_{index}"] = target.club
         params[f"environment_{index}"] = target.environment or ""
     result = {t.key: [Counts()] * len(frame.labels) for t in targets}
     for index, window, good, total in store.query(queries.custom_sql(branches), params).rows:
@@ -185,16 +186,17 @@ def read_last_seen(
             "until": _text(frame.now),
         },
     ).rows
-    seen: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-    for service, environment, minute in rows:
-        seen[service].append((environment, minute.replace(tzinfo=UTC)))
+    seen: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
+    for service, club, environment, minute in rows:
+        seen[service].append((club, environment, minute.replace(tzinfo=UTC)))
     result: dict[Key, datetime | None] = {}
     for target in targets:
         result[target.key] = max(
             (
                 moment
-                for environment, moment in seen[target.app]
-                if target.environment is None or environment == target.environment
+                for club, environment, moment in seen[target.app]
+                if club in (target.club, "")
+                and (target.environment is None or environment == target.environment)
             ),
             default=None,
         )

@@ -2,7 +2,9 @@
 
 Every window ends at the same minute (exclusive: the current minute, still filling, is left
 out), so the windows are nested and cut time into *rings* between consecutive window starts
-(``bounds``, ascending). The counting query returns, per service, environment, route and ring,
+(``bounds``, ascending). The counting query returns, per service, club (the span's namespace:
+a span counts for a club's app only when it is that club's or has none, see
+:mod:`vigie.slo.spans`), environment, route and ring,
 the events, the errors and, for each distinct latency threshold (``thresholds``), the events at
 most that long; a window is the sum of the rings from its start on. One query answers every
 window of every availability and latency SLO. From the rollups, each ring is read as whole
@@ -19,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 from vigie.slo.spans import (
     CEIL_MS,
+    CLUB,
     ENVIRONMENT,
     IS_ERROR,
     MINUTE,
@@ -36,28 +39,29 @@ _NO_THRESHOLDS = "CAST([], 'Array(UInt64)')"
 
 # One branch per rollup table: the rows of the wanted time pieces.
 _ROLLUP_BRANCH = """\
-SELECT ServiceName, Environment, Route, Start, Le, Total, Errors
+SELECT ServiceName, Club, Environment, Route, Start, Le, Total, Errors
 FROM {table}
 WHERE ServiceName IN {{services:Array(String)}} AND ({pieces})"""
 
 # Grouping on one hash of the series is cheaper than on three strings.
 _ROLLUP_COUNTS = """\
-SELECT any(ServiceName), any(Environment), any(Route), {ring} AS ring,
+SELECT any(ServiceName), any(Club), any(Environment), any(Route), {ring} AS ring,
        sum(Total) AS total, sum(Errors) AS errors, {fast} AS fast
 FROM ({branches})
-GROUP BY cityHash64(ServiceName, Environment, Route) AS series, ring"""
+GROUP BY cityHash64(ServiceName, Club, Environment, Route) AS series, ring"""
 
 _RAW_COUNTS = f"""\
-SELECT ServiceName, Environment, Route, {{ring}} AS ring,
+SELECT ServiceName, Club, Environment, Route, {{ring}} AS ring,
        count() AS total, sum(error) AS errors, {{fast}} AS fast
 FROM (
-    SELECT ServiceName, {ENVIRONMENT} AS Environment, {ROUTE} AS Route, {MINUTE} AS Start,
+    SELECT ServiceName, {CLUB} AS Club, {ENVIRONMENT} AS Environment, {ROUTE} AS Route,
+           {MINUTE} AS Start,
            toUInt64({IS_ERROR}) AS error, {CEIL_MS} AS ceil_ms
     FROM otel_traces
     WHERE {SERVER_SPAN} AND ServiceName IN {{{{services:Array(String)}}}}
       AND Timestamp >= {{{{start:DateTime('UTC')}}}} AND Timestamp < {{{{end:DateTime('UTC')}}}}
 )
-GROUP BY ServiceName, Environment, Route, ring"""
+GROUP BY ServiceName, Club, Environment, Route, ring"""
 
 ROLLUP_TABLES = {"minute": MINUTE_LE, "hour": HOUR_LE, "day": DAY_LE}
 
@@ -78,7 +82,7 @@ def counts_sql(
     ``r`` of them), ``threshold_<t>`` (latency thresholds, ms), ``services``, and for
     ``source="rollup"`` each rollup piece ``<resolution>_lo_<i>`` / ``<resolution>_hi_<i>``
     (``pieces[resolution]`` of them), for ``source="raw"`` the range ``start`` / ``end``.
-    Rows: (service, environment, route, ring, total, errors, fast), ``fast[t]`` counting the
+    Rows: (service, club, environment, route, ring, total, errors, fast), ``fast[t]`` counting the
     events at most ``threshold_<t>`` ms long.
     """
     ring = " + ".join(f"(Start >= {{bound_{i}:DateTime('UTC')}})" for i in range(bounds))
@@ -108,16 +112,16 @@ def counts_sql(
 
 
 LAST_SEEN = f"""\
-SELECT ServiceName, Environment, max(Minute) AS last_minute
+SELECT ServiceName, Club, Environment, max(Minute) AS last_minute
 FROM {ACTIVITY}
 WHERE ServiceName IN {{services:Array(String)}}
   AND Minute >= {{since:DateTime('UTC')}} AND Minute <= {{until:DateTime('UTC')}}
-GROUP BY ServiceName, Environment"""
+GROUP BY ServiceName, Club, Environment"""
 
 _CUSTOM_SOURCES = {
-    # (table, minute expression, environment expression, time column)
-    "rollup": (ROLLUP, "Minute", "Environment", "Minute"),
-    "raw": ("otel_traces", MINUTE, ENVIRONMENT, "Timestamp"),
+    # (table, minute expression, environment expression, time column, club expression)
+    "rollup": (ROLLUP, "Minute", "Environment", "Minute", "Club"),
+    "raw": ("otel_traces", MINUTE, ENVIRONMENT, "Timestamp", CLUB),
 }
 
 _CUSTOM_BRANCH = """\
@@ -125,7 +129,7 @@ SELECT {index} AS slo, w, toFloat64({good}) AS good, toFloat64({total}) AS total
 FROM {table}
 ARRAY JOIN arrayFilter(i -> {minute} >= {{starts:Array(DateTime('UTC'))}}[i],
                        range(1, length({{starts:Array(DateTime('UTC'))}}) + 1)) AS w
-WHERE ServiceName = {{service_{index}:String}}
+WHERE ServiceName = {{service_{index}:String}} AND {club} IN ({{club_{index}:String}}, '')
   AND ({{environment_{index}:String}} = '' OR {environment} = {{environment_{index}:String}})
   AND {time} >= {{start:DateTime('UTC')}} AND {time} < {{end:DateTime('UTC')}}
 GROUP BY w"""
@@ -139,7 +143,7 @@ def custom_sql(branches: Sequence[tuple[int, str, str, str]]) -> str:
     """
     parts = []
     for index, source, good, total in branches:
-        table, minute, environment, time = _CUSTOM_SOURCES[source]
+        table, minute, environment, time, club = _CUSTOM_SOURCES[source]
         parts.append(
             _CUSTOM_BRANCH.format(
                 index=int(index),
@@ -149,6 +153,7 @@ def custom_sql(branches: Sequence[tuple[int, str, str, str]]) -> str:
                 minute=minute,
                 environment=environment,
                 time=time,
+                club=club,
             )
         )
     return "\nUNION ALL\n".join(parts)
@@ -159,7 +164,7 @@ SELECT toStartOfInterval(Minute, toIntervalSecond({{step:UInt32}}), 'UTC') AS t,
        Environment, Route, sum(Total) AS total, sum(Errors) AS errors,
        sum(arraySum(mapValues(mapFilter((k, v) -> k <= {{threshold:UInt32}}, LatencyMs)))) AS fast
 FROM {ROLLUP}
-WHERE ServiceName = {{service:String}}
+WHERE ServiceName = {{service:String}} AND Club IN ({{club:String}}, '')
   AND Minute >= {{start:DateTime('UTC')}} AND Minute < {{end:DateTime('UTC')}}
 GROUP BY t, Environment, Route
 ORDER BY t"""
@@ -168,7 +173,7 @@ _CUSTOM_SERIES = """\
 SELECT toStartOfInterval({minute}, toIntervalSecond({{step:UInt32}}), 'UTC') AS t,
        toFloat64({good}) AS good, toFloat64({total}) AS total
 FROM {table}
-WHERE ServiceName = {{service:String}}
+WHERE ServiceName = {{service:String}} AND {club} IN ({{club:String}}, '')
   AND ({{environment:String}} = '' OR {environment} = {{environment:String}})
   AND {time} >= {{start:DateTime('UTC')}} AND {time} < {{end:DateTime('UTC')}}
 GROUP BY t
@@ -176,9 +181,15 @@ ORDER BY t"""
 
 
 def custom_series_sql(source: str, good: str, total: str) -> str:
-    table, minute, environment, time = _CUSTOM_SOURCES[source]
+    table, minute, environment, time, club = _CUSTOM_SOURCES[source]
     return _CUSTOM_SERIES.format(
-        minute=minute, good=good, total=total, table=table, environment=environment, time=time
+        minute=minute,
+        good=good,
+        total=total,
+        table=table,
+        environment=environment,
+        time=time,
+        club=club,
     )
 
 # The rollout gate: one app's server spans per version, environment, route and latency bucket

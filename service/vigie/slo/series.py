@@ -49,6 +49,7 @@ def sli_series(
     start, end = datetime.fromtimestamp(first, UTC), end.astimezone(UTC)
     params: dict[str, Any] = {
         "service": target.app,
+        "club": target.club,
         "step": step_s,
         "start": start.strftime("%Y-%m-%d %H:%M:%S"),
         "end": end.strftime("%Y-%m-%d %H:%M:%S"),

@@ -7,6 +7,8 @@ and the equivalence test) all read spans through these fragments, so they cannot
 * it is bad for availability when its status is ``Error`` (or ``STATUS_CODE_ERROR``) or its HTTP
   response status (``http.response.status_code``, else the old ``http.status_code``; attribute
   values are strings) is 500 or more. A 4xx is the client's fault, not an error;
+* its club is the resource's ``k8s.namespace.name`` (empty when absent); a span counts for a
+  club's app when its club is that club or empty (migration 45 says why empty is safe);
 * its environment is the resource's ``deployment.environment.name``, else the older
   ``deployment.environment``; its route is the span's ``http.route`` (empty when absent);
 * its latency is kept as the duration in whole milliseconds rounded *up*
@@ -42,6 +44,8 @@ ENVIRONMENT = (
 )
 
 ROUTE = "SpanAttributes['http.route']"
+
+CLUB = "ResourceAttributes['k8s.namespace.name']"
 
 CEIL_MS = "toUInt32(least(intDiv(Duration + 999999, 1000000), 4294967295))"
 
