@@ -128,6 +128,7 @@ def start(
         ingest=Ingest.default(
             settings.ingest_max_body_bytes,
             Senders.from_config(config, environ, anonymous=settings.ingest_anonymous),
+            ttl_days=settings.ttl_days,
         ),
         write_queue=queue,
         evaluator=evaluator,

@@ -96,7 +96,9 @@ spans = st.builds(
 
 
 def _span_is_valid(span: Span) -> bool:
-    ok_id = len(span.trace_id) in (0, 16) and len(span.span_id) in (0, 8)
+    # a span needs its own ids (not all zero); its parent's may be empty
+    ok_id = len(span.trace_id) == 16 and len(span.span_id) == 8
+    ok_id = ok_id and any(span.trace_id) and any(span.span_id)
     ok_id = ok_id and len(span.parent_span_id) in (0, 8)
     ok_links = all(len(x.trace_id) in (0, 16) and len(x.span_id) in (0, 8) for x in span.links)
     ok_time = max(span.start_time_unix_nano, span.end_time_unix_nano,

@@ -19,6 +19,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -26,6 +28,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from vigie.errors import StoreUnavailable
+from vigie.ingest.anyvalue import MAX_ATTRIBUTES
 from vigie.ingest.decode import MalformedPayload, PayloadTooLarge
 from vigie.ingest.receiver import read_body
 from vigie.server import create_app
@@ -263,3 +266,42 @@ def test_chunked_oversized_upload_is_413(settings: Settings, store: Store) -> No
         # the service still takes good data afterwards
         body = sdk_spans().SerializeToString()
         assert client.post("/v1/traces", content=body, headers=PROTOBUF).status_code == 200
+
+
+def test_partial_success_says_what_was_not_kept(client: TestClient, store: Store) -> None:
+    """Rows the tables' TTL would drop at once, spans without ids: refused and counted;
+    attributes cut to the limits: kept, with a warning. Nothing acknowledged then lost."""
+    now = NOW_NS
+
+    def span(name: str, start: int, span_id: bytes = b"\x01" * 8, attrs: int = 1) -> Span:
+        return Span(
+            name=name,
+            trace_id=b"\x02" * 16,
+            span_id=span_id,
+            start_time_unix_nano=start,
+            end_time_unix_nano=start + 1_000,
+            attributes=[
+                KeyValue(key=f"k{i}", value=AnyValue(string_value="v")) for i in range(attrs)
+            ],
+        )
+
+    request = ExportTraceServiceRequest()
+    request.resource_spans.add().scope_spans.add().spans.extend(
+        [
+            span("kept", now),
+            span("wide", now, attrs=MAX_ATTRIBUTES + 10),
+            span("1970", 1),
+            span("2200", 7_258_118_400 * 10**9),
+            span("before the retention", now - 31 * 86_400 * 10**9),
+            span("no span id", now, span_id=b""),
+        ]
+    )
+    response = client.post("/v1/traces", content=request.SerializeToString(), headers=PROTOBUF)
+    assert response.status_code == 200
+    partial = ExportTraceServiceResponse.FromString(response.content).partial_success
+    assert partial.rejected_spans == 4
+    reasons = ("span id", "30-day retention", "2106-02-07", "1 values, keys or lists truncated")
+    for reason in reasons:
+        assert reason in partial.error_message
+    stored = store.query("SELECT SpanName, length(SpanAttributes) FROM otel_traces ORDER BY 1")
+    assert stored.rows == [("kept", 1), ("wide", MAX_ATTRIBUTES)]

@@ -114,31 +114,33 @@ def test_bad_spans_are_rejected_one_by_one() -> None:
         _span("short trace id", trace_id=b"\x01" * 15),
         _span("long span id", span_id=b"\x01" * 9),
         _span("bad parent", parent_span_id=b"\x01"),
+        _span("zero ids", trace_id=bytes(16), span_id=bytes(8)),
+        _span("empty span id", span_id=b""),  # accepted before: OTLP requires one
+        _span("empty trace id", trace_id=b""),
         _span("year 2300", start_time_unix_nano=2**63),
         _span("bad event", events=[Span.Event(name="e", time_unix_nano=2**64 - 1)]),
         _span("bad link", links=[Span.Link(trace_id=b"\x01" * 3, span_id=b"\x01" * 8)]),
         _span("also good", kind=3),
     )
     result = convert_traces(request, NoScrub())
-    assert (result.rows, result.rejected) == (2, 6)
+    assert (result.rows, result.rejected) == (2, 9)
     names = result.batches[0].data[t.TRACES_COLUMNS.index("SpanName")]
     assert names == ["good", "also good"]
-    assert "6 spans rejected" in result.error_message
+    assert "9 spans rejected" in result.error_message
     assert "16 bytes" in result.error_message and "2262" in result.error_message
 
 
 def test_edge_values_follow_the_exporter() -> None:
     request = _request(
-        _span("zero ids", trace_id=bytes(16), span_id=bytes(8), parent_span_id=bytes(8)),
-        _span("empty ids", trace_id=b"", span_id=b"", kind=42),
+        _span("zero ids", parent_span_id=bytes(8)),
+        _span("empty ids", parent_span_id=b"", kind=42),
         _span("ends before start", start_time_unix_nano=10, end_time_unix_nano=5),
     )
     request.resource_spans[0].ClearField("resource")
     result = convert_traces(request, NoScrub())
     rows = {r["SpanName"]: r for r in _rows(result.batches[0])}
-    assert rows["zero ids"]["TraceId"] == rows["zero ids"]["SpanId"] == ""
-    assert rows["zero ids"]["ParentSpanId"] == ""
-    assert rows["empty ids"]["TraceId"] == "" and rows["empty ids"]["SpanKind"] == ""
+    assert rows["zero ids"]["ParentSpanId"] == rows["empty ids"]["ParentSpanId"] == ""
+    assert rows["empty ids"]["SpanKind"] == ""
     assert rows["ends before start"]["Duration"] == 0
     assert rows["zero ids"]["ServiceName"] == "" and rows["zero ids"]["ResourceAttributes"] == {}
 

@@ -132,12 +132,17 @@ async def _answer(request: Request, signal: Signal) -> Response:
     spec = _SPECS[signal]
     message = spec.response()
     rejected = outcome.rejected + ticket.dead_rows
-    if rejected:
+    errors = [outcome.error_message] if outcome.error_message else []
+    if ticket.dead_rows:
+        errors.append(f"{ticket.dead_rows} rows could not be stored ({ticket.errors[0]})")
+    if outcome.truncated:  # kept, but not whole: a warning (rejected 0), as the spec allows
+        errors.append(
+            f"{outcome.truncated} values, keys or lists truncated to the receiver's limits"
+            " (docs/ingest.md)"
+        )
+    if errors:
         partial = message.partial_success
         setattr(partial, spec.rejected_field, rejected)
-        errors = [outcome.error_message] if outcome.error_message else []
-        if ticket.dead_rows:
-            errors.append(f"{ticket.dead_rows} rows could not be stored ({ticket.errors[0]})")
         partial.error_message = "; ".join(errors)
     return _encode(media, message, 200)
 

@@ -7,8 +7,9 @@ zero (``traceutil.*ToHexOrEmptyString``); ``SpanKind`` and ``StatusCode`` are pd
 ``ServiceName`` is the resource's ``service.name`` as a string; ``Duration`` is end - start in
 nanoseconds; events and links are parallel arrays.
 
-Rows are refused one by one, keeping the rest of the request: an id of the wrong length (trace
-ids 16 bytes, span ids 8, also in links; empty is allowed as the exporter writes it), a
+Rows are refused one by one, keeping the rest of the request: a span without a valid trace id
+(16 bytes, not all zero) and span id (8 bytes, not all zero), which OTLP requires; a parent or
+link id of the wrong length (empty is allowed, as the exporter writes it); a
 timestamp past what ``DateTime64(9)`` holds (2262-04-11), an attribute that does not parse
 (not UTF-8, nested too deeply). Deviation from the exporter, whose uint64 arithmetic would
 wrap: a span ending before it starts gets ``Duration`` 0. Only the first :data:`MAX_EVENTS`
@@ -112,11 +113,16 @@ def convert_traces(request: Message, scrub: Scrubber) -> ConvertResult:
                 start = span.start_time_unix_nano
                 end = span.end_time_unix_nano
                 if (
-                    len(trace_id) not in (0, 16)
-                    or len(span_id) not in (0, 8)
+                    len(trace_id) != 16
+                    or len(span_id) != 8
                     or len(parent_id) not in (0, 8)
+                    or not any(trace_id)
+                    or not any(span_id)
                 ):
-                    rejections.add("span with a trace id not 16 bytes or a span id not 8 bytes")
+                    rejections.add(
+                        "span without a trace id of 16 bytes and a span id of 8 bytes"
+                        " (not all zero), or with a parent span id not 8 bytes"
+                    )
                     continue
                 if start > MAX_TIMESTAMP_NS or end > MAX_TIMESTAMP_NS:
                     rejections.add("span with a timestamp after 2262-04-11")
