@@ -31,7 +31,12 @@ CONFIG_DIR = REPO / "collector_config"
 BINARY = CONFIG_DIR / "_build" / "otelcol-vigie"
 CONFIGS = ("agent.yaml", "gateway.yaml", "local.yaml", "embedded.yaml")
 # What each committed config needs in its environment to validate (the others have defaults).
-REQUIRED_ENV: dict[str, dict[str, str]] = {"agent.yaml": {"K8S_NODE_NAME": "node-1"}}
+# embedded.yaml sends the platform collectors' ingest token, which vigie_serve() accepts.
+INGEST_TOKEN = "platform-collectors-test-token"
+REQUIRED_ENV: dict[str, dict[str, str]] = {
+    "agent.yaml": {"K8S_NODE_NAME": "node-1"},
+    "embedded.yaml": {"VIGIE_INGEST_TOKEN": INGEST_TOKEN},
+}
 
 STARTUP_TIMEOUT_S = 30.0
 SHUTDOWN_TIMEOUT_S = 30.0
@@ -150,6 +155,7 @@ def vigie_serve(data_dir: Path, config_dir: Path) -> Iterator[tuple[str, Path]]:
         "VIGIE_CLICKHOUSE_DATABASE": "otel",
         "VIGIE_CONFIG_DIR": str(config_dir),
         "VIGIE_INGEST_FLUSH_INTERVAL_S": "0.2",
+        "VIGIE_INGEST_TOKEN_PLATFORM": INGEST_TOKEN,  # admins.ingest_token in alerts/clubs.yaml
     }
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -13,6 +13,7 @@ from typing import Any
 from tests.collector import fake_kube
 from tests.collector.app import TEXT_KEY, Stored, check_scrubbed, corpus, send
 from tests.collector.otelcol import (
+    REQUIRED_ENV,
     collector,
     load,
     local_endpoints,
@@ -63,7 +64,8 @@ def test_app_to_collector_to_vigie_serve_on_chdb(otelcol: Path, tmp_path: Path) 
         vigie_serve(data_dir, tmp_path) as (base_url, _log_file),
     ):
         config["exporters"]["otlp_http/vigie"]["endpoint"] = base_url
-        with collector(otelcol, config, tmp_path / "otelcol", {**AGENT_ENV, **kube_env}):
+        token = REQUIRED_ENV["embedded.yaml"]
+        with collector(otelcol, config, tmp_path / "otelcol", {**AGENT_ENV, **kube_env, **token}):
             send(f"http://127.0.0.1:{ports['http']}", cases, {"service.name": "club-app"})
         # The collector stopped first (flushing to the service), then the service (flushing
         # its write queue to chdb).
