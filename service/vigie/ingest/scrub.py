@@ -21,7 +21,7 @@ individual operations are atomic under the GIL, and a lost insert only costs a r
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class PiiRule:
     needs: tuple[tuple[str, ...], ...]  # clauses of lowercase literals (see the YAML header)
     min_digits: int  # every match holds at least this many ASCII digits
     keeps: tuple[str, ...]  # subset of ("pre", "post"): groups kept around the marker
+    check: str | None = None  # Python-only test a match must pass ("luhn"), see the YAML
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,9 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
     where = f"rules[{index}]"
     if not isinstance(item, Mapping):
         raise ConfigError(f"{source}: {where}: expected a mapping")
-    _expect_keys(source, where, item, {"name", "kind", "needs", "regex"}, {"min_digits"})
+    _expect_keys(
+        source, where, item, {"name", "kind", "needs", "regex"}, {"min_digits", "check"}
+    )
     name = _expect_str(source, f"{where}.name", item["name"])
     where = f"rules[{index}] ({name})"
     regex = _expect_str(source, f"{where}.regex", item["regex"])
@@ -146,6 +149,11 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
     min_digits = item.get("min_digits", 0)
     if type(min_digits) is not int or min_digits < 0:
         raise ConfigError(f"{source}: {where}.min_digits: expected a whole number")
+    check = item.get("check")
+    if check is not None and (check not in _CHECKS or groups):
+        raise ConfigError(
+            f"{source}: {where}.check: expected one of {sorted(_CHECKS)}, on a rule without groups"
+        )
     return PiiRule(
         name=name,
         kind=_expect_str(source, f"{where}.kind", item["kind"]),
@@ -153,7 +161,20 @@ def _parse_rule(source: Path, index: int, item: Any) -> PiiRule:
         needs=tuple(tuple(clause) for clause in needs),
         min_digits=min_digits,
         keeps=tuple(group for group in _KEPT_GROUPS if group in groups),
+        check=check,
     )
+
+
+def luhn(text: str) -> bool:
+    """Whether the digits of ``text`` pass the Luhn checksum (SINs, payment cards)."""
+    total = 0
+    for position, char in enumerate(reversed([c for c in text if c in _DIGIT_SET])):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+_CHECKS: dict[str, Callable[[str], bool]] = {"luhn": luhn}
 
 
 def _is_literal_list(clause: Any) -> bool:
@@ -203,6 +224,17 @@ def _python_replacement(rule: PiiRule, marker: str) -> str:
     return f"{pre}{escaped}{post}"
 
 
+def _replacement(
+    rule: PiiRule, marker: str, checks: bool
+) -> str | Callable[[re.Match[str]], str]:
+    """What ``re.sub`` replaces a match with: the template, or for a checked rule a function
+    keeping the matches that fail the check."""
+    if rule.check is None or not checks:
+        return _python_replacement(rule, marker)
+    check = _CHECKS[rule.check]
+    return lambda match: marker if check(match.group(0)) else match.group(0)
+
+
 @dataclass(frozen=True)
 class _Clause:
     chars: frozenset[str]  # the one-character literals of a `needs` clause
@@ -231,7 +263,7 @@ class _CompiledRule:
     clauses: tuple[_Clause, ...]
     min_digits: int
     pattern: re.Pattern[str]
-    replacement: str
+    replacement: str | Callable[[re.Match[str]], str]
 
     def holds(self, lowered: str) -> bool:
         for clause in self.clauses:  # noqa: SIM110 (same reason as _Clause.holds)
@@ -254,9 +286,14 @@ class Scrubber:
     """Applies a :class:`PiiPatterns` to strings; build one per process and share it."""
 
     def __init__(
-        self, patterns: PiiPatterns | None = None, *, memo_entries: int = CACHE_MAX_ENTRIES
+        self,
+        patterns: PiiPatterns | None = None,
+        *,
+        memo_entries: int = CACHE_MAX_ENTRIES,
+        checks: bool = True,
     ) -> None:
-        """``memo_entries`` bounds the memo of short results; 0 turns it off (benchmarks)."""
+        """``memo_entries`` bounds the memo of short results; 0 turns it off (benchmarks).
+        ``checks=False`` skips the Python-only checks: the collector's behaviour (tests)."""
         self.patterns = patterns or load_patterns()
         self._rules = tuple(
             _CompiledRule(
@@ -264,7 +301,7 @@ class Scrubber:
                 tuple(_Clause.of(clause) for clause in rule.needs),
                 rule.min_digits,
                 re.compile(rule.regex, REGEX_FLAGS),
-                _python_replacement(rule, self.patterns.marker(rule.kind)),
+                _replacement(rule, self.patterns.marker(rule.kind), checks),
             )
             for order, rule in enumerate(self.patterns.rules)
         )
