@@ -29,8 +29,8 @@ from vigie.ingest.scrub import (
     DEFAULT_PATTERNS_PATH,
     REGEX_FLAGS,
     Scrubber,
-    luhn,
     load_patterns,
+    luhn,
 )
 
 CORPUS_DIR = Path(__file__).parents[1] / "data" / "pii"
