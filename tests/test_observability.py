@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def test_receiver_records_requests_rows_queue_and_a_span(
     request = ExportTraceServiceRequest()
     span = request.resource_spans.add().scope_spans.add().spans.add()
     span.trace_id, span.span_id, span.name = b"\x01" * 16, b"\x02" * 8, "GET /"
+    span.start_time_unix_nano = span.end_time_unix_nano = time.time_ns()  # within the retention
     bad = request.resource_spans[0].scope_spans[0].spans.add()
     bad.trace_id, bad.span_id = b"\x01" * 3, b"\x02" * 8
     with TestClient(create_app(settings, store, schedule=False)) as client:

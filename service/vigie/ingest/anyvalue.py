@@ -55,6 +55,12 @@ def cap(text: str, limit: int, seen: Truncations) -> str:
     return text[: limit - len(TRUNCATION_MARK)] + TRUNCATION_MARK
 
 
+def scrubbed(scrub_text: Callable[[str], str], text: str, limit: int, seen: Truncations) -> str:
+    """``text`` cut to ``limit``, then scrubbed: names, versions, schema URLs, descriptions and
+    keys are text a sender controls, so they may hold personal data like any value."""
+    return scrub_text(cap(text, limit, seen)) if text else ""
+
+
 def go_float(value: float) -> str:
     """A float64 formatted like pdata's ``float64AsString`` / Go ``encoding/json``."""
     if math.isnan(value) or math.isinf(value):
@@ -155,8 +161,9 @@ class AttributeCache:
     dict operations; a lost insert only costs a recomputation).
     """
 
-    def __init__(self, scrub: ScrubAttribute) -> None:
+    def __init__(self, scrub: ScrubAttribute, scrub_key: Callable[[str], str] = str) -> None:
         self._scrub = scrub
+        self._scrub_key = scrub_key  # keys too: {"k.prénom.nom@etsmtl.net": "y"}
         self._memo: dict[bytes, tuple[str, str]] = {}
 
     def render(self, kvs: Sequence[bytes], seen: Truncations) -> dict[str, str]:
@@ -190,8 +197,9 @@ class AttributeCache:
         if len(text) > MAX_VALUE_CHARS or len(key) > MAX_KEY_CHARS:
             # Cut values are not memoised, so that every occurrence is counted.
             key = cap(key, MAX_KEY_CHARS, seen)
-            return key, self._scrub(key, cap(text, MAX_VALUE_CHARS, seen))
-        pair = (key, self._scrub(key, text))
+            return self._scrub_key(key), self._scrub(key, cap(text, MAX_VALUE_CHARS, seen))
+        # The value is judged by the key as sent (a sensitive key), the key is stored scrubbed.
+        pair = (self._scrub_key(key), self._scrub(key, text))
         if len(raw) <= _MEMO_MAX_BYTES:
             if len(self._memo) >= _MEMO_MAX_ENTRIES:
                 self._memo.clear()
@@ -229,6 +237,6 @@ def attribute_cache(scrubber: Scrubber) -> AttributeCache:
     """The cache of ``scrubber`` (one per scrubber object, kept while it lives)."""
     cache = _caches.get(scrubber)
     if cache is None:
-        cache = AttributeCache(scrubber.scrub_attribute)
+        cache = AttributeCache(scrubber.scrub_attribute, scrubber.scrub_text)
         _caches[scrubber] = cache
     return cache

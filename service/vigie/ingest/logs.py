@@ -29,6 +29,7 @@ from vigie.ingest.anyvalue import (
     cap,
     render,
     resource_head,
+    scrubbed,
 )
 from vigie.ingest.rows import (
     MAX_TIMESTAMP_NS,
@@ -64,12 +65,12 @@ def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
         if head is None:
             continue
         res_attrs, service = head
-        res_url = cap(resource_logs.schema_url, MAX_KEY_CHARS, seen)
+        res_url = scrubbed(scrub_text, resource_logs.schema_url, MAX_KEY_CHARS, seen)
         for scope_logs in resource_logs.scope_logs:
             scope = scope_logs.scope
-            scope_url = cap(scope_logs.schema_url, MAX_KEY_CHARS, seen)
-            scope_name = cap(scope.name, MAX_KEY_CHARS, seen)
-            scope_version = cap(scope.version, MAX_KEY_CHARS, seen)
+            scope_url = scrubbed(scrub_text, scope_logs.schema_url, MAX_KEY_CHARS, seen)
+            scope_name = scrubbed(scrub_text, scope.name, MAX_KEY_CHARS, seen)
+            scope_version = scrubbed(scrub_text, scope.version, MAX_KEY_CHARS, seen)
             try:
                 scope_attrs = attrs(scope.attributes, seen)
             except BadAttribute as exc:
@@ -102,7 +103,7 @@ def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
                         trace_hex(trace_id),
                         span_hex(span_id),
                         record.flags & 0xFF,
-                        cap(record.severity_text, MAX_KEY_CHARS, seen),
+                        scrubbed(scrub_text, record.severity_text, MAX_KEY_CHARS, seen),
                         record.severity_number & 0xFF,
                         service,
                         scrub_text(text) if text else "",
@@ -113,7 +114,7 @@ def convert_logs(request: Message, scrub: Scrubber) -> ConvertResult:
                         scope_version,
                         scope_attrs,
                         record_attrs,
-                        cap(record.event_name, MAX_KEY_CHARS, seen),
+                        scrubbed(scrub_text, record.event_name, MAX_KEY_CHARS, seen),
                     )
                 )
 

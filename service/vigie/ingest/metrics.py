@@ -30,6 +30,7 @@ from vigie.ingest.anyvalue import (
     Truncations,
     attribute_cache,
     cap,
+    scrubbed,
 )
 from vigie.ingest.rows import MAX_DATETIME_S, ConvertResult, Rejections, Scrubber, build_result
 from vigie.ingest.wire import as_wire
@@ -57,6 +58,7 @@ def convert_metrics(request: Message, scrub: Scrubber) -> ConvertResult:
     rejections = Rejections()
     seen = Truncations()
     attrs = attribute_cache(scrub).render
+    scrub_text = scrub.scrub_text
 
     for resource_metrics in as_wire(request, "metrics").resource_metrics:
         try:
@@ -70,7 +72,7 @@ def convert_metrics(request: Message, scrub: Scrubber) -> ConvertResult:
                         rejections.add(f"resource or scope with an {exc}")
             continue
         service = cap(res_attrs.get("service.name", ""), MAX_KEY_CHARS, seen)
-        res_url = cap(resource_metrics.schema_url, MAX_KEY_CHARS, seen)
+        res_url = scrubbed(scrub_text, resource_metrics.schema_url, MAX_KEY_CHARS, seen)
         for scope_metrics, scope_attributes in zip(
             resource_metrics.scope_metrics, scope_attrs, strict=True
         ):
@@ -78,11 +80,11 @@ def convert_metrics(request: Message, scrub: Scrubber) -> ConvertResult:
             resource_scope = (
                 res_attrs,
                 res_url,
-                cap(scope.name, MAX_KEY_CHARS, seen),
-                cap(scope.version, MAX_KEY_CHARS, seen),
+                scrubbed(scrub_text, scope.name, MAX_KEY_CHARS, seen),
+                scrubbed(scrub_text, scope.version, MAX_KEY_CHARS, seen),
                 scope_attributes,
                 scope.dropped_attributes_count,
-                cap(scope_metrics.schema_url, MAX_KEY_CHARS, seen),
+                scrubbed(scrub_text, scope_metrics.schema_url, MAX_KEY_CHARS, seen),
                 service,
             )
             for metric in scope_metrics.metrics:
@@ -92,9 +94,9 @@ def convert_metrics(request: Message, scrub: Scrubber) -> ConvertResult:
                     continue
                 head = (
                     *resource_scope,
-                    cap(metric.name, MAX_KEY_CHARS, seen),
-                    cap(metric.description, MAX_VALUE_CHARS, seen),
-                    cap(metric.unit, MAX_KEY_CHARS, seen),
+                    scrubbed(scrub_text, metric.name, MAX_KEY_CHARS, seen),
+                    scrubbed(scrub_text, metric.description, MAX_VALUE_CHARS, seen),
+                    scrubbed(scrub_text, metric.unit, MAX_KEY_CHARS, seen),
                 )
                 body = getattr(metric, kind)
                 tail = _TAILS[kind]

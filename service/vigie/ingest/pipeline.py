@@ -72,16 +72,19 @@ class Ingest:
 
 
 _DAY_NS = 86_400 * 10**9
-_LATEST_NS = (MAX_DATETIME_S + 1) * 10**9
-_TIME_COLUMNS = ("Timestamp", "TimeUnix")  # what each table's TTL reads
+_NS = 10**9
+# What each table's TTL reads, and its values per second: span and log times are nanoseconds
+# (DateTime64(9)), metric points' whole seconds (DateTime).
+_TIME_COLUMNS = (("Timestamp", _NS), ("TimeUnix", 1))
 _WHAT: dict[Signal, str] = {"traces": "spans", "logs": "log records", "metrics": "data points"}
 
 
 def _keep_retained(batch: TableBatch, oldest_ns: int) -> int:
     """Drop the rows of ``batch`` whose time the table's TTL would drop at once; how many."""
-    column = next(c for c in _TIME_COLUMNS if c in batch.columns)
+    column, per_s = next((c, u) for c, u in _TIME_COLUMNS if c in batch.columns)
     times = batch.data[batch.columns.index(column)]
-    keep = [i for i, t in enumerate(times) if oldest_ns <= t < _LATEST_NS]
+    oldest, latest = oldest_ns * per_s // _NS, (MAX_DATETIME_S + 1) * per_s
+    keep = [i for i, t in enumerate(times) if oldest <= t < latest]
     dropped = len(times) - len(keep)
     if dropped:
         batch.data = [[values[i] for i in keep] for values in batch.data]

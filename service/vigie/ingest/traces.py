@@ -16,7 +16,8 @@ wrap: a span ending before it starts gets ``Duration`` 0. Only the first :data:`
 events and :data:`MAX_LINKS` links of a span are kept (counted as truncations).
 
 Scrubbing: attribute values of the resource, span, events and links go through
-``scrub_attribute``; span names, event names and status messages through ``scrub_text``.
+``scrub_attribute``; attribute keys, span names, event names, status messages, scope names and
+versions and trace states through ``scrub_text``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from vigie.ingest.anyvalue import (
     attribute_cache,
     cap,
     resource_head,
+    scrubbed,
 )
 from vigie.ingest.rows import (
     MAX_TIMESTAMP_NS,
@@ -104,8 +106,8 @@ def convert_traces(request: Message, scrub: Scrubber) -> ConvertResult:
         res_attrs, service = head
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope
-            scope_name = cap(scope.name, MAX_KEY_CHARS, seen)
-            scope_version = cap(scope.version, MAX_KEY_CHARS, seen)
+            scope_name = scrubbed(scrub_text, scope.name, MAX_KEY_CHARS, seen)
+            scope_version = scrubbed(scrub_text, scope.version, MAX_KEY_CHARS, seen)
             for span in scope_spans.spans:
                 trace_id = span.trace_id
                 span_id = span.span_id
@@ -157,7 +159,7 @@ def convert_traces(request: Message, scrub: Scrubber) -> ConvertResult:
                         "" if trace_text == _ZERO_TRACE else trace_text,
                         "" if span_text == _ZERO_SPAN else span_text,
                         "" if parent_text == _ZERO_SPAN else parent_text,
-                        cap(state, MAX_VALUE_CHARS, seen) if state else "",
+                        scrubbed(scrub_text, state, MAX_VALUE_CHARS, seen),
                         scrub_text(name) if name else "",
                         kinds.get(span.kind, ""),
                         service,
@@ -213,6 +215,6 @@ def _events_links(
             return "span with a link whose trace id is not 16 bytes or span id not 8 bytes"
         ln_trace.append(trace_hex(link.trace_id))
         ln_span.append(span_hex(link.span_id))
-        ln_state.append(cap(link.trace_state, MAX_VALUE_CHARS, seen))
+        ln_state.append(scrubbed(scrub_text, link.trace_state, MAX_VALUE_CHARS, seen))
         ln_attrs.append(attrs(link.attributes, seen))
     return (ev_ts, ev_name, ev_attrs, ln_trace, ln_span, ln_state, ln_attrs)
