@@ -38,6 +38,18 @@ def test_history_mode_writes_back_dated_telemetry_of_the_chosen_apps(sink: Sink)
     assert "history:" in output and "seed" not in output
 
 
+def test_the_ingest_token_goes_in_every_request(sink: Sink) -> None:
+    """History (httpx) and live (the SDK's exporters) both send Authorization: Bearer."""
+    history = ("--history-days", "0.05", "--history-rate", "5", "--apps", "sonia/portail")
+    live = ("--duration", "1", "--rate", "20", "--apps", "sonia/portail")
+    for mode in (history, live):
+        code, output = _run("--endpoint", sink.url, "--seed", "1", "--token", "s3cret", *mode)
+        assert code == 0, output
+    assert sink.headers
+    sent = [{k.lower(): v for k, v in h.items()}.get("authorization") for h in sink.headers]
+    assert set(sent) == {"Bearer s3cret"}
+
+
 def test_live_mode_runs_for_its_duration_with_a_scenario(sink: Sink) -> None:
     code, output = _run(
         "--endpoint", sink.url, "--rate", "40", "--duration", "1.5",

@@ -60,6 +60,12 @@ def loadgen(
     ),
     seed: int | None = typer.Option(None, help="Random seed (printed when not given)."),
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds per HTTP request."),
+    token: str | None = typer.Option(
+        None,
+        envvar="VIGIE_INGEST_TOKEN",
+        show_default=False,
+        help="Ingest token sent as Authorization: Bearer (the platform's, for every club).",
+    ),
 ) -> None:
     """Send realistic traces and logs of the sample club apps to a Vigie receiver."""
     try:
@@ -76,11 +82,12 @@ def loadgen(
     if seed is None:
         seed = random.SystemRandom().getrandbits(32)
         typer.echo(f"seed: {seed}")
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
     if history_days is not None:
-        _history(endpoint, chosen, history_days, history_rate, batch_spans, seed, timeout)
+        _history(endpoint, chosen, history_days, history_rate, batch_spans, seed, timeout, auth)
     else:
         start_at = duration / 2 if scenario_start is None else scenario_start
-        _live(endpoint, chosen, rate, duration, scenarios, start_at, seed, timeout)
+        _live(endpoint, chosen, rate, duration, scenarios, start_at, seed, timeout, auth)
 
 
 def _history(
@@ -91,6 +98,7 @@ def _history(
     batch_spans: int,
     seed: int,
     timeout: float,
+    auth: dict[str, str],
 ) -> None:
     now = time.time_ns()
     start = now - int(days * _DAY_NS)
@@ -104,7 +112,7 @@ def _history(
     def progress(sent: Sent) -> None:
         typer.echo(f"\r{sent.spans:,} spans, {sent.logs:,} logs sent", nl=False, err=True)
 
-    with httpx.Client(timeout=timeout) as client:
+    with httpx.Client(timeout=timeout, headers=auth) as client:
         sent = write_history(
             stream, OtlpPoster(client, endpoint, time.sleep), batch_spans, progress
         )
@@ -127,12 +135,13 @@ def _live(
     scenario_start: float,
     seed: int,
     timeout: float,
+    auth: dict[str, str],
 ) -> None:
     start = time.time_ns()
     active = tuple(s.shifted(start + int(scenario_start * _S)) for s in scenarios)
     for s in active:
         typer.echo(f"scenario from +{scenario_start:g} s: {_describe(s)}")
-    emitter = SdkEmitter(otlp_http(endpoint, timeout), timeout)
+    emitter = SdkEmitter(otlp_http(endpoint, timeout, auth), timeout)
     stream = request_stream(apps, start, start + int(duration * _S), rate, active, seed)
     began = time.perf_counter()
     count = pace(stream, emitter.emit, time.time_ns, time.sleep)

@@ -97,10 +97,13 @@ Exporters = Callable[[], tuple[SpanExporter, LogRecordExporter]]
 """Makes the span and log exporters of one (app, version) pipeline."""
 
 
-def otlp_http(endpoint: str, timeout_s: float) -> Exporters:
-    """OTLP/HTTP protobuf exporters to ``<endpoint>/v1/traces`` and ``/v1/logs``, gzipped."""
+def otlp_http(
+    endpoint: str, timeout_s: float, auth: dict[str, str] | None = None
+) -> Exporters:
+    """OTLP/HTTP protobuf exporters to ``<endpoint>/v1/traces`` and ``/v1/logs``, gzipped;
+    ``auth``: the ingest token's ``Authorization`` header, if any."""
     base = endpoint.rstrip("/")
-    headers = {"User-Agent": "vigie-loadgen"}
+    headers = {"User-Agent": "vigie-loadgen", **(auth or {})}
 
     def make() -> tuple[SpanExporter, LogRecordExporter]:
         return (
