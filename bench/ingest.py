@@ -34,6 +34,9 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 ROUTES = ["/", "/api/v1/problems/{id}", "/api/v1/submissions", "/static/{path}", "/login"]
+# The platform collectors' ingest token (admins.ingest_token in alerts/clubs.yaml).
+TOKEN = "bench-platform-token"
+HEADERS = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {TOKEN}"}
 
 
 def payload(spans: int, seed: int) -> bytes:
@@ -138,6 +141,7 @@ def run_receiver(
         **os.environ,
         "VIGIE_CLICKHOUSE_DSN": f"chdb://{data_dir}",
         "VIGIE_LOG_LEVEL": "WARNING",
+        "VIGIE_INGEST_TOKEN_PLATFORM": TOKEN,
         **service_env,
     }
     proc = subprocess.Popen(
@@ -159,7 +163,7 @@ def run_receiver(
                     r = http.post(
                         f"{url}/v1/traces",
                         content=bodies[k % len(bodies)],
-                        headers={"Content-Type": "application/x-protobuf"},
+                        headers=HEADERS,
                     )
                     if r.status_code == 200:
                         sent[i] += spans_per_body

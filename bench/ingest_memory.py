@@ -30,7 +30,13 @@ from pathlib import Path
 
 import httpx
 
-from ingest import _wait_ready, free_port, payload  # bench/ingest.py, beside this script
+from ingest import (  # bench/ingest.py, beside this script
+    HEADERS,
+    TOKEN,
+    _wait_ready,
+    free_port,
+    payload,
+)
 
 CHUNK = 64 * 1024
 
@@ -61,6 +67,7 @@ def upload(port: int, kind: str, mib: int) -> str:
         "POST /v1/traces HTTP/1.1",
         "Host: 127.0.0.1",
         "Content-Type: application/x-protobuf",
+        f"Authorization: Bearer {TOKEN}",
     ]
     chunks: Iterator[bytes]
     if kind == "chunked":
@@ -99,6 +106,7 @@ def memory(mib: int, clients: int) -> None:
         **os.environ,
         "VIGIE_CLICKHOUSE_DSN": f"chdb://{data_dir}",
         "VIGIE_LOG_LEVEL": "WARNING",
+        "VIGIE_INGEST_TOKEN_PLATFORM": TOKEN,
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "vigie.cli", "serve", "--port", str(port)],
@@ -106,7 +114,7 @@ def memory(mib: int, clients: int) -> None:
         stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    headers = {"Content-Type": "application/x-protobuf"}
+    headers = HEADERS
     try:
         _wait_ready(url)
         good = payload(512, 1)
