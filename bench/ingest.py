@@ -134,24 +134,8 @@ def run_receiver(
     clients: int,
     service_env: dict[str, str],
 ) -> ReceiverRun:
-    data_dir = tempfile.mkdtemp(prefix="vigie-bench-")
-    port = free_port()
-    env = {
-        "VIGIE_CONFIG_DIR": str(Path(__file__).parents[1]),  # the repository's slo/, alerts/
-        **os.environ,
-        "VIGIE_CLICKHOUSE_DSN": f"chdb://{data_dir}",
-        "VIGIE_LOG_LEVEL": "WARNING",
-        "VIGIE_INGEST_TOKEN_PLATFORM": TOKEN,
-        **service_env,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vigie.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_serve(service_env)
     try:
-        _wait_ready(url)
         sent = [0] * clients
         refused = [0] * clients
         deadline = time.perf_counter() + seconds
@@ -195,6 +179,33 @@ def run_receiver(
     finally:
         proc.terminate()
         proc.wait(60)
+
+
+def start_serve(service_env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """A ``vigie serve`` subprocess on a fresh chdb directory and a free port, accepting the
+    bench's platform token; returns it once ready, and its base URL."""
+    data_dir = tempfile.mkdtemp(prefix="vigie-bench-")
+    port = free_port()
+    env = {
+        "VIGIE_CONFIG_DIR": str(Path(__file__).parents[1]),  # the repository's slo/, alerts/
+        **os.environ,
+        "VIGIE_CLICKHOUSE_DSN": f"chdb://{data_dir}",
+        "VIGIE_LOG_LEVEL": "WARNING",
+        "VIGIE_INGEST_TOKEN_PLATFORM": TOKEN,
+        **service_env,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vigie.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url)
+    except BaseException:
+        proc.terminate()
+        raise
+    return proc, url
 
 
 def _wait_ready(url: str) -> None:

@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import zlib
@@ -30,13 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from ingest import (  # bench/ingest.py, beside this script
-    HEADERS,
-    TOKEN,
-    _wait_ready,
-    free_port,
-    payload,
-)
+from ingest import HEADERS, TOKEN, payload, start_serve  # bench/ingest.py, beside this script
 
 CHUNK = 64 * 1024
 
@@ -99,24 +89,10 @@ def upload(port: int, kind: str, mib: int) -> str:
 
 
 def memory(mib: int, clients: int) -> None:
-    data_dir = tempfile.mkdtemp(prefix="vigie-bench-mem-")
-    port = free_port()
-    env = {
-        "VIGIE_CONFIG_DIR": str(Path(__file__).parents[1]),
-        **os.environ,
-        "VIGIE_CLICKHOUSE_DSN": f"chdb://{data_dir}",
-        "VIGIE_LOG_LEVEL": "WARNING",
-        "VIGIE_INGEST_TOKEN_PLATFORM": TOKEN,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vigie.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_serve({})
+    port = int(url.rsplit(":", 1)[1])
     headers = HEADERS
     try:
-        _wait_ready(url)
         good = payload(512, 1)
         for _ in range(5):  # warm up: the first requests load code and the write path
             httpx.post(f"{url}/v1/traces", content=good, headers=headers, timeout=30)

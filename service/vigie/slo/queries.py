@@ -141,22 +141,20 @@ def custom_sql(branches: Sequence[tuple[int, str, str, str]]) -> str:
     Rows: (slo index, window index from 1, good, total). ``good`` and ``total`` are the checked
     expressions of reviewed config files; every runtime value is a bound parameter.
     """
-    parts = []
-    for index, source, good, total in branches:
-        table, minute, environment, time, club = _CUSTOM_SOURCES[source]
-        parts.append(
-            _CUSTOM_BRANCH.format(
-                index=int(index),
-                good=good,
-                total=total,
-                table=table,
-                minute=minute,
-                environment=environment,
-                time=time,
-                club=club,
-            )
-        )
+    parts = [
+        _CUSTOM_BRANCH.format(index=int(index), good=good, total=total, **_source_fields(source))
+        for index, source, good, total in branches
+    ]
     return "\nUNION ALL\n".join(parts)
+
+
+def _source_fields(source: str) -> dict[str, str]:
+    """The table and column expressions a custom SLI's ``source`` reads."""
+    return dict(
+        zip(
+            ("table", "minute", "environment", "time", "club"), _CUSTOM_SOURCES[source], strict=True
+        )
+    )
 
 
 SERIES = f"""\
@@ -181,16 +179,8 @@ ORDER BY t"""
 
 
 def custom_series_sql(source: str, good: str, total: str) -> str:
-    table, minute, environment, time, club = _CUSTOM_SOURCES[source]
-    return _CUSTOM_SERIES.format(
-        minute=minute,
-        good=good,
-        total=total,
-        table=table,
-        environment=environment,
-        time=time,
-        club=club,
-    )
+    return _CUSTOM_SERIES.format(good=good, total=total, **_source_fields(source))
+
 
 # The rollout gate: one app's server spans per version, environment, route and latency bucket
 # over the analysis window (migration 70's table; a few minutes of a few versions).
