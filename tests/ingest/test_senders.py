@@ -10,10 +10,19 @@ from fastapi.testclient import TestClient
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from tests.ingest.test_receiver import PROTOBUF, make_app, sdk_spans
+from typer.testing import CliRunner
 
+from vigie import cli
 from vigie.api.app import create_app
 from vigie.config import load_config
-from vigie.ingest.senders import ANONYMOUS, PLATFORM, Senders, Unauthorized
+from vigie.errors import ConfigError
+from vigie.ingest.senders import (
+    ANONYMOUS,
+    PLATFORM,
+    Senders,
+    Unauthorized,
+    check_anonymous_host,
+)
 from vigie.settings import Settings
 from vigie.store import Store
 
@@ -133,3 +142,17 @@ def test_anonymous_only_when_enabled(settings: Settings, store: Store, sample_co
     with TestClient(make_app(settings, store)) as client:  # tests enable it (conftest)
         assert client.post("/v1/traces", content=body, headers=PROTOBUF).status_code == 200
     assert Settings.model_fields["ingest_anonymous"].default is False
+
+
+def test_anonymous_senders_only_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    for host in ("127.0.0.1", "::1", "localhost"):
+        check_anonymous_host(True, host)
+    check_anonymous_host(False, "0.0.0.0")
+    for host in ("0.0.0.0", "10.0.0.5", "::", "vigie.cedille.svc"):
+        with pytest.raises(ConfigError, match="VIGIE_INGEST_ANONYMOUS"):
+            check_anonymous_host(True, host)
+    # `vigie serve` refuses before it listens
+    monkeypatch.setenv("VIGIE_INGEST_ANONYMOUS", "true")
+    result = CliRunner().invoke(cli.app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "VIGIE_INGEST_ANONYMOUS" in result.output

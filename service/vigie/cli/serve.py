@@ -8,6 +8,8 @@ import typer
 import uvicorn
 
 from vigie.cli import settings_of
+from vigie.errors import ConfigError
+from vigie.ingest.senders import check_anonymous_host
 from vigie.observability import configure_logging, configure_telemetry
 
 
@@ -20,6 +22,10 @@ def serve(
     from vigie.server import create_app
 
     settings = settings_of(ctx)
+    try:
+        check_anonymous_host(settings.ingest_anonymous, host)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--host") from None
     configure_logging(settings.log_level)
     configure_telemetry(settings, host=host, port=port)
     uvicorn.run(

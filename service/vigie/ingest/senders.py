@@ -20,6 +20,7 @@ only as SHA-256 digests.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,6 +108,22 @@ class Senders:
         if sender is None:
             raise Unauthorized("unknown ingest token")
         return sender
+
+
+def check_anonymous_host(anonymous: bool, host: str) -> None:
+    """Refuse to accept anonymous telemetry on an interface other machines can reach: raises
+    :class:`~vigie.errors.ConfigError` naming the setting."""
+    if not anonymous:
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise ConfigError(
+            f"VIGIE_INGEST_ANONYMOUS accepts telemetry without a token: listen on 127.0.0.1 "
+            f"only, not {host} (or give senders ingest tokens, docs/ingest.md)"
+        )
 
 
 def bind_to_club(batches: Sequence[TableBatch], sender: Sender) -> None:
