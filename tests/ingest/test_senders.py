@@ -13,7 +13,6 @@ from tests.ingest.test_receiver import PROTOBUF, make_app, sdk_spans
 from typer.testing import CliRunner
 
 from vigie import cli
-from vigie.api.app import create_app
 from vigie.config import load_config
 from vigie.errors import ConfigError
 from vigie.ingest.senders import (
@@ -23,6 +22,7 @@ from vigie.ingest.senders import (
     Unauthorized,
     check_anonymous_host,
 )
+from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
 
