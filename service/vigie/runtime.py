@@ -129,6 +129,7 @@ def start(
             settings.ingest_max_body_bytes,
             Senders.from_config(config, environ, anonymous=settings.ingest_anonymous),
             ttl_days=settings.ttl_days,
+            write_timeout_s=settings.ingest_write_timeout_s,
         ),
         write_queue=queue,
         evaluator=evaluator,

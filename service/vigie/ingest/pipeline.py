@@ -40,14 +40,20 @@ class Ingest:
     max_body_bytes: int
     senders: Senders = field(default_factory=Senders)
     ttl_days: int = 0  # 0: kept forever
+    write_timeout_s: float = 5.0  # how long a request waits for its insert (then 503)
     clock_ns: Callable[[], int] = time.time_ns
 
     @classmethod
     def default(
-        cls, max_body_bytes: int, senders: Senders | None = None, *, ttl_days: int = 0
+        cls,
+        max_body_bytes: int,
+        senders: Senders | None = None,
+        *,
+        ttl_days: int = 0,
+        write_timeout_s: float = 5.0,
     ) -> Ingest:
         """With the platform's PII patterns (``pii_patterns.yaml``)."""
-        return cls(PiiScrubber(), max_body_bytes, senders or Senders(), ttl_days)
+        return cls(PiiScrubber(), max_body_bytes, senders or Senders(), ttl_days, write_timeout_s)
 
     def convert(
         self,

@@ -126,7 +126,7 @@ async def _answer(request: Request, signal: Signal) -> Response:
         return _retry_later(media, 503, "store unavailable", queue.retry_after_s)
     if ticket is None:
         return _retry_later(media, 429, "write queue full", queue.retry_after_s)
-    if not await _stored(ticket, request.app.state.settings.ingest_write_timeout_s):
+    if not await _stored(ticket, ingest.write_timeout_s):
         queue.withdraw(ticket)
         return _retry_later(media, 503, "store too slow, not stored", queue.retry_after_s)
     spec = _SPECS[signal]

@@ -14,13 +14,21 @@ an empty ``Club``: they count as they did, until their TTL ends them.
 
 from __future__ import annotations
 
-from vigie.slo.spans import CLUB, SERVER_SPAN
-from vigie.store.migrations import m0010_slo_rollups as m10
-from vigie.store.migrations import m0011_slo_coarse_rollups as m11
 from vigie.store.migrations.context import MigrationContext
+from vigie.store.migrations.m0010_slo_rollups import (
+    ACTIVITY,
+    ROLLUP,
+    SERVER_SPAN,
+    _activity_select,
+    _rollup_select,
+)
+from vigie.store.migrations.m0011_slo_coarse_rollups import _TABLES, _select
 
 VERSION = 45
 DESCRIPTION = "SLO rollups and service activity keyed on the club (k8s.namespace.name)"
+
+# Frozen here like every expression of an applied migration (vigie.slo.spans.CLUB is live code).
+CLUB = "ResourceAttributes['k8s.namespace.name']"
 
 
 def with_club(select: str) -> str:
@@ -34,21 +42,21 @@ def with_club(select: str) -> str:
 
 def _sort_keys() -> dict[str, str]:
     keys = {
-        m10.ROLLUP: "ServiceName, Environment, Route, Minute",
-        m10.ACTIVITY: "ServiceName, Environment, Minute",
+        ROLLUP: "ServiceName, Environment, Route, Minute",
+        ACTIVITY: "ServiceName, Environment, Minute",
     }
-    for table, (_truncate, _partition, order, _days) in m11._TABLES.items():
+    for table, (_truncate, _partition, order, _days) in _TABLES.items():
         keys[table] = order
     return keys
 
 
 def _view_queries(source: str) -> dict[str, str]:
     queries = {
-        m10.ROLLUP: m10._rollup_select(source, SERVER_SPAN),
-        m10.ACTIVITY: m10._activity_select(source, "1"),
+        ROLLUP: _rollup_select(source, SERVER_SPAN),
+        ACTIVITY: _activity_select(source, "1"),
     }
-    for table, (truncate, *_rest) in m11._TABLES.items():
-        queries[table] = m11._select(truncate, source, SERVER_SPAN)
+    for table, (truncate, *_rest) in _TABLES.items():
+        queries[table] = _select(truncate, source, SERVER_SPAN)
     return {table: with_club(query) for table, query in queries.items()}
 
 
