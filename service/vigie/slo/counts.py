@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from vigie.slo import queries, rings
+from vigie.slo import probes, queries, rings
 from vigie.slo.catalog import SloTarget
 from vigie.slo.decision import Counts
 from vigie.slo.windows import WINDOWS
@@ -84,12 +84,15 @@ def read_counts(
 ) -> dict[Key, SloCounts]:
     """Counts for every target; ``source="raw"`` reads ``otel_traces`` instead of the rollup."""
     per_label: dict[Key, list[Counts]] = {}
-    spans = [t for t in targets if t.custom is None]
+    spans = [t for t in targets if t.custom is None and not t.is_probe]
     if spans:
         per_label.update(_span_counts(store, spans, frame, source))
     custom = [t for t in targets if t.custom is not None]
     if custom:
         per_label.update(_custom_counts(store, custom, frame))
+    probed = [t for t in targets if t.is_probe]
+    if probed:
+        per_label.update(probes.probe_counts(store, probed, frame.starts, frame.end))
     result = {}
     for target in targets:
         counts = per_label.get(target.key) or [Counts()] * len(frame.labels)
@@ -173,10 +176,18 @@ def _custom_counts(
 def read_last_seen(
     store: Store, targets: Sequence[SloTarget], frame: Frame, lookback: timedelta
 ) -> dict[Key, datetime | None]:
-    """The last minute with any span of each target's service (and environment, if it has one).
+    """The last minute with any span of each target's service (and environment, if it has one);
+    for a probe SLI, the prober's last check of its URLs.
 
     Minutes after ``now`` are ignored, so evaluating a past instant sees the past.
     """
+    probed = [t for t in targets if t.is_probe]
+    result: dict[Key, datetime | None] = (
+        probes.probe_last_seen(store, probed, frame.now, lookback) if probed else {}
+    )
+    targets = [t for t in targets if not t.is_probe]
+    if not targets:
+        return result
     rows = store.query(
         queries.LAST_SEEN,
         {
@@ -188,7 +199,6 @@ def read_last_seen(
     seen: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for service, environment, minute in rows:
         seen[service].append((environment, minute.replace(tzinfo=UTC)))
-    result: dict[Key, datetime | None] = {}
     for target in targets:
         result[target.key] = max(
             (
