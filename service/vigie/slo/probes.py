@@ -142,13 +142,33 @@ class ProbeFailure:
     outcome: str  # "error", "invalid", or the status code answered ("503")
     error: str | None  # the prober's message when there was no answer ("connection refused")
 
+    @property
+    def error_kind(self) -> str:
+        """The prober's error in a few plain kinds the notices can say in any language."""
+        text = (self.error or "").lower()
+        for kind, needles in _ERROR_KINDS:
+            if any(needle in text for needle in needles):
+                return kind
+        return "other"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "since": self.since.isoformat(),
             "outcome": self.outcome,
             "error": self.error,
+            "error_kind": self.error_kind if self.outcome == "error" else None,
         }
+
+
+# Go's net/http and crypto/tls error texts, as the http_check receiver reports them.
+_ERROR_KINDS = (
+    ("refused", ("connection refused",)),
+    ("timeout", ("timeout", "deadline exceeded")),
+    ("dns", ("no such host", "server misbehaving")),
+    ("tls", ("x509", "certificate", "tls:")),
+    ("reset", ("connection reset", "eof")),
+)
 
 
 def probe_failures(
