@@ -1,95 +1,17 @@
-"""Export requests shaped exactly as the contrib ``http_check`` receiver (v0.161.0) sends them.
-
-Per check (``scraper.go``): five ``httpcheck.status`` points (one per status class; value 1 and
-``http.status_code`` on the answer's class, value 0 and no code elsewhere; all 0 when there was
-no answer), ``httpcheck.error`` (value 1, ``error.message``) when there was no answer,
-``httpcheck.duration``, and, enabled by Vigie's config, ``httpcheck.tls.cert_remaining`` on TLS
-answers and ``httpcheck.validation.passed`` / ``.failed`` on validated bodies.
-"""
+"""Writing http_check-shaped export requests into the store as Vigie's receiver does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
-    ExportMetricsServiceRequest,
-)
-from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
-from tests.ingest.otlp import key_values
-
 from vigie.ingest.metrics import convert_metrics
 from vigie.ingest.rows import NoScrub
-from vigie.probes import metrics as m
+from vigie.probes.otlp import Check, request
 from vigie.store import Store
 
-
-@dataclass(frozen=True)
-class Check:
-    url: str
-    at: datetime
-    status: int = 0  # 0: no answer
-    error: str | None = None
-    duration_ms: int = 12
-    cert_remaining_s: int | None = None
-    validation_failed: int | None = None  # None: no validation configured
-
-
-def _sum(name: str, unit: str) -> pb.Metric:
-    metric = pb.Metric(name=name, unit=unit)
-    metric.sum.aggregation_temporality = pb.AGGREGATION_TEMPORALITY_CUMULATIVE
-    metric.sum.is_monotonic = False
-    return metric
-
-
-def _point(at: datetime, value: int, attrs: dict[str, object]) -> pb.NumberDataPoint:
-    nanos = int(at.timestamp() * 1e9)
-    return pb.NumberDataPoint(
-        time_unix_nano=nanos, start_time_unix_nano=nanos, as_int=value,
-        attributes=key_values(attrs),
-    )
-
-
-def request(checks: list[Check]) -> ExportMetricsServiceRequest:
-    status = _sum(m.STATUS, "1")
-    error = _sum(m.ERROR, "{error}")
-    failed = _sum(m.VALIDATION_FAILED, "{validation}")
-    passed = _sum(m.VALIDATION_PASSED, "{validation}")
-    duration = pb.Metric(name=m.DURATION, unit="ms")
-    cert = pb.Metric(name=m.CERT_REMAINING, unit="s")
-    for c in checks:
-        for number, klass in enumerate(m.STATUS_CLASSES, start=1):
-            hit = c.status // 100 == number
-            attrs: dict[str, object] = {m.URL: c.url, m.METHOD: "GET", m.STATUS_CLASS: klass}
-            if hit:
-                attrs[m.STATUS_CODE] = c.status
-            status.sum.data_points.append(_point(c.at, int(hit), attrs))
-        if c.status == 0:
-            error.sum.data_points.append(
-                _point(c.at, 1, {m.URL: c.url, m.ERROR_MESSAGE: c.error or "error"}))
-        duration.gauge.data_points.append(_point(c.at, c.duration_ms, {m.URL: c.url}))
-        if c.cert_remaining_s is not None:
-            cert.gauge.data_points.append(_point(c.at, c.cert_remaining_s, {
-                m.URL: c.url, m.TLS_CN: "club.example", m.TLS_ISSUER: "CN=club.example"}))
-        if c.validation_failed is not None:
-            kind = {m.URL: c.url, m.VALIDATION_TYPE: "contains"}
-            failed.sum.data_points.append(_point(c.at, c.validation_failed, kind))
-            passed.sum.data_points.append(_point(c.at, 1 - c.validation_failed, kind))
-    metrics = [x for x in (status, error, failed, passed) if x.sum.data_points]
-    metrics += [x for x in (duration, cert) if x.gauge.data_points]
-    out = ExportMetricsServiceRequest()
-    resource = out.resource_metrics.add()
-    resource.resource.attributes.extend(key_values({"service.name": m.PROBER_SERVICE}))
-    scope = resource.scope_metrics.add()
-    scope.scope.name = (
-        "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/httpcheckreceiver"
-    )
-    scope.metrics.extend(metrics)
-    return out
+__all__ = ["Check", "store_checks"]
 
 
 def store_checks(store: Store, checks: list[Check]) -> None:
-    """The checks written as Vigie's receiver writes an export request (same rows as the
+    """The checks written as Vigie's receiver writes an export request (the same rows as the
     collector's ClickHouse exporter)."""
     result = convert_metrics(request(checks), NoScrub())
     assert result.rejected == 0

@@ -165,7 +165,7 @@ class ProbeFailure:
 _ERROR_KINDS = (
     ("refused", ("connection refused",)),
     ("timeout", ("timeout", "deadline exceeded")),
-    ("dns", ("no such host", "server misbehaving")),
+    ("dns", ("no such host", "server misbehaving", "name or service not known")),
     ("tls", ("x509", "certificate", "tls:")),
     ("reset", ("connection reset", "eof")),
 )
