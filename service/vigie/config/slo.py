@@ -97,6 +97,10 @@ class Probe(StrictModel):
         max_length=200,
         description="text that a healthy answer's body contains",
     )
+    certificate_warning: Duration = Field(
+        default=timedelta(days=14),
+        description="https: a ticket when the certificate expires within this (a page within 2d)",
+    )
 
     @field_validator("interval")
     @classmethod

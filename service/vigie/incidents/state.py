@@ -213,7 +213,7 @@ def status_cause(status: SloStatus) -> dict[str, Any]:
             for v in d.pairs
             if v.fired
         ],
-        **({"probe": status.details["probe"]} if "probe" in status.details else {}),
+        **status.details,  # probe SLIs and certificates: what fails, for the notices
     }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from opentelemetry import metrics
 
 from vigie.errors import VigieError
+from vigie.probes.certificates import evaluate_certificates
 from vigie.slo.catalog import SloTarget
 from vigie.slo.counts import LAST_SEEN_LOOKBACK, frame_at, read_counts, read_last_seen
 from vigie.slo.decision import Decision, decide
@@ -121,7 +122,12 @@ def evaluate(
         )
         for target in targets
     )
-    return Evaluation(at, _with_probe_details(store, statuses, at), time.perf_counter() - started)
+    certificates = tuple(
+        SloStatus(target, at, decision, None, details)
+        for target, decision, details in evaluate_certificates(store, targets, at)
+    )
+    statuses = _with_probe_details(store, statuses, at) + certificates
+    return Evaluation(at, statuses, time.perf_counter() - started)
 
 
 def _with_probe_details(
