@@ -37,7 +37,9 @@ class Site:
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/"
+        # A host name, not an IP literal: the collector's PII scrubbing redacts IP addresses in
+        # attribute values, http.url included.
+        self.url = f"{'https' if tls else 'http'}://localhost:{self.port}/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -64,13 +66,13 @@ def site(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
 
 
 def self_signed(directory: Path, days: int) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A certificate for 127.0.0.1 valid ``days`` days: (server context, client context that
+    """A certificate for localhost valid ``days`` days: (server context, client context that
     trusts it)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
          "-nodes", "-keyout", str(key), "-out", str(cert), "-days", str(days),
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
         check=True, capture_output=True, timeout=30,
     )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -30,21 +30,12 @@ Key = tuple[str, str, str, str]
 # How far back "failing since" looks: past it, the site is "down since at least" that far.
 FACTS_LOOKBACK = timedelta(hours=24)
 
-# Per URL and minute first: a check whose body failed validation is good only if its status
-# was; the ``invalid`` marks of a minute are taken from its good checks, never below zero.
 _COUNTS = f"""\
-SELECT Url, {{ring}} AS ring, sum(total), sum(good)
-FROM (
-    SELECT Url, Minute, sumIf(Checks, Outcome != 'invalid') AS total,
-           greatest(toInt64(sumIf(Checks, Outcome = transform(Url, {{{{urls:Array(String)}}}},
-                                                         {{{{expects:Array(String)}}}}, '')))
-                    - toInt64(sumIf(Checks, Outcome = 'invalid')), 0) AS good
-    FROM {ROLLUP}
-    WHERE Url IN {{{{urls:Array(String)}}}}
-      AND Minute >= {{{{start:DateTime('UTC')}}}} AND Minute < {{{{end:DateTime('UTC')}}}}
-    GROUP BY Url, Minute
-)
-GROUP BY Url, ring"""
+SELECT Url, Outcome, {{ring}} AS ring, sum(Checks)
+FROM {ROLLUP}
+WHERE Url IN {{{{urls:Array(String)}}}}
+  AND Minute >= {{{{start:DateTime('UTC')}}}} AND Minute < {{{{end:DateTime('UTC')}}}}
+GROUP BY Url, Outcome, ring"""
 
 LAST_SEEN = f"""\
 SELECT Url, max(Minute)
@@ -71,8 +62,7 @@ GROUP BY url"""
 
 
 def counts_sql(bounds: int) -> str:
-    """Checks and good checks per URL and ring (``bound_<i>`` ascending, like the span
-    counts; ``expects[i]`` is the expected status of ``urls[i]``)."""
+    """Checks per URL, outcome and ring (``bound_<i>`` ascending, like the span counts)."""
     ring = " + ".join(f"(Minute >= {{bound_{i}:DateTime('UTC')}})" for i in range(bounds))
     return _COUNTS.format(ring=ring)
 
@@ -89,14 +79,14 @@ def probe_counts(
     expects = {p.url: str(p.expect_status) for t in targets for p in t.probes}
     params: dict[str, Any] = {
         "urls": sorted(expects),
-        "expects": [expects[url] for url in sorted(expects)],
         "start": _text(bounds[0]),
         "end": _text(end),
         **{f"bound_{i}": _text(b) for i, b in enumerate(bounds)},
     }
     by_url: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for url, ring, total, good in store.query(counts_sql(len(bounds)), params).rows:
-        by_url[url].append((int(ring), int(total), int(good)))
+    for url, outcome, ring, checks in store.query(counts_sql(len(bounds)), params).rows:
+        good = int(checks) if outcome == expects[url] else 0
+        by_url[url].append((int(ring), int(checks), good))
     result: dict[Key, list[Counts]] = {}
     for target in targets:
         totals = [0] * (len(bounds) + 1)
@@ -207,13 +197,12 @@ def probe_failures(
 
 
 def _minute_outcome(outcomes: dict[str, int], expected: str) -> str | None:
-    """None when the minute's checks were all good, else the minute's worst outcome."""
-    good = outcomes.get(expected, 0) - outcomes.get("invalid", 0)
-    total = sum(n for o, n in outcomes.items() if o != "invalid")
-    if good >= total:
+    """None when the minute's checks were all good, else its most telling failure: no answer,
+    then a wrong status, then a body without the expected text."""
+    bad = {o: n for o, n in outcomes.items() if o != expected}
+    if not bad:
         return None
-    if "error" in outcomes:
+    if "error" in bad:
         return "error"
-    if outcomes.get("invalid", 0) > 0 and outcomes.get(expected, 0) == total:
-        return "invalid"
-    return max((o for o in outcomes if o not in (expected, "invalid")), key=outcomes.__getitem__)
+    statuses = [o for o in bad if o != "invalid"]
+    return max(statuses, key=bad.__getitem__) if statuses else "invalid"

@@ -1,12 +1,12 @@
 """Probe rollup: per minute and probed URL, the checks by outcome.
 
 ``vigie_probe_minute`` is fed by a materialized view on ``otel_metrics_sum``, where the contrib
-``http_check`` receiver's sums land (:mod:`vigie.probes.metrics`). One check is either its
-``httpcheck.status`` point of value 1 (outcome: the status code, ``'200'``, ``'503'``) or its
-``httpcheck.error`` point (outcome ``error``: no answer); a check whose body validations failed
-also adds one ``invalid`` row. The probe SLI reads this table (good = the expected status, less
-the invalid ones); the minutes present are the prober's "last seen". Backfilled like migration
-10: view first, then the points stamped before the view's creation second.
+``http_check`` receiver's sums land (:mod:`vigie.probes.metrics`). Each check has one outcome:
+the status code answered (``'200'``, ``'503'``), ``error`` (no answer: its ``httpcheck.error``
+point), or ``invalid`` (a 2xx answer whose body failed its validation). The probe SLI reads this
+table (good = the probe's expected status); the minutes present are the prober's "last seen".
+Backfilled like migration 10: view first, then the points stamped before the view's creation
+second.
 """
 
 from __future__ import annotations
@@ -28,22 +28,33 @@ _COLUMNS = """\
     Outcome LowCardinality(String),
     Checks SimpleAggregateFunction(sum, UInt64)"""
 
-_OUTCOME = (
-    f"multiIf(MetricName = '{m.STATUS}', Attributes['{m.STATUS_CODE}'], "
-    f"MetricName = '{m.ERROR}', 'error', 'invalid')"
-)
+# One check = the points its scrape stamped with the same time for the same URL (the
+# receiver's status, error and validation points travel in one export request, so in one
+# insert block: the view groups them). At most one check per URL per second is assumed (probe
+# intervals are 10 s or more; the exporter keeps whole seconds).
+_PER_CHECK = f"""\
+SELECT toStartOfMinute(toDateTime(TimeUnix, 'UTC')) AS Minute, Attributes['{m.URL}'] AS Url,
+       anyIf(Attributes['{m.STATUS_CODE}'], MetricName = '{m.STATUS}' AND Value = 1) AS code,
+       countIf(MetricName = '{m.STATUS}' AND Value = 1) AS answered,
+       countIf(MetricName = '{m.ERROR}' AND Value > 0) AS errors,
+       sumIf(Value, MetricName = '{m.VALIDATION_FAILED}') AS invalid
+FROM {{source}}
+WHERE MetricName IN ('{m.STATUS}', '{m.ERROR}', '{m.VALIDATION_FAILED}') AND {{where}}
+GROUP BY Minute, Url, TimeUnix"""
 
-_IS_CHECK = (
-    f"((MetricName = '{m.STATUS}' AND Value = 1) "
-    f"OR (MetricName IN ('{m.ERROR}', '{m.VALIDATION_FAILED}') AND Value > 0))"
+# A 2xx answer whose body failed its validation is "invalid"; another status keeps its code.
+_OUTCOME = (
+    "multiIf(errors > 0 OR code = '', 'error', invalid > 0 AND startsWith(code, '2'), "
+    "'invalid', code)"
 )
 
 
 def _select(source: str, where: str) -> str:
     return (
-        f"SELECT toStartOfMinute(toDateTime(TimeUnix, 'UTC')) AS Minute, "
-        f"Attributes['{m.URL}'] AS Url, {_OUTCOME} AS Outcome, count() AS Checks\n"
-        f"FROM {source}\nWHERE {where}\nGROUP BY Minute, Url, Outcome"
+        f"SELECT Minute, Url, {_OUTCOME} AS Outcome,\n"
+        "       sum(greatest(answered + errors, 1)) AS Checks\n"
+        f"FROM ({_PER_CHECK.format(source=source, where=where)})\n"
+        "GROUP BY Minute, Url, Outcome"
     )
 
 
@@ -65,8 +76,7 @@ def statements(ctx: MigrationContext) -> list[str]:
             shard_by="rand()",
         ),
         *ctx.create_materialized_view(
-            view, to=ROLLUP, query=_select(ctx.local("otel_metrics_sum"), _IS_CHECK)
+            view, to=ROLLUP, query=_select(ctx.local("otel_metrics_sum"), "1")
         ),
-        f"INSERT INTO {ctx.table(ROLLUP)}\n"
-        + _select(ctx.table("otel_metrics_sum"), f"{_IS_CHECK} AND {cutoff}"),
+        f"INSERT INTO {ctx.table(ROLLUP)}\n" + _select(ctx.table("otel_metrics_sum"), cutoff),
     ]
