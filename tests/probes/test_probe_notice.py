@@ -35,7 +35,7 @@ def test_site_down_notice_says_since_when_and_why_in_the_clubs_language(db: Stor
     [incident] = [i for i in fold(events).values() if i.slo == "up"]
     assert incident.severity == "page"
     line = incident_line(incident, Links("https://vigie.example", "https://grafana.example"))
-    assert line.probe == ((URL, int(broke.timestamp()), "error", "refused"),)
+    assert line.facts == ((URL, int(broke.timestamp()), "error", "refused"),)
     texts = {}
     for locale in ("fr", "en"):
         notice = Notice(key=f"k-{locale}", channel="alpha", locale=locale, kind="open",

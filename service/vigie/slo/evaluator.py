@@ -19,6 +19,7 @@ from typing import Any
 from opentelemetry import metrics
 
 from vigie.errors import VigieError
+from vigie.kube.signals import evaluate_kubernetes
 from vigie.probes.certificates import evaluate_certificates
 from vigie.slo.catalog import SloTarget
 from vigie.slo.counts import LAST_SEEN_LOOKBACK, frame_at, read_counts, read_last_seen
@@ -122,11 +123,13 @@ def evaluate(
         )
         for target in targets
     )
-    certificates = tuple(
+    # Verdicts shaped like SLOs', for the incident machinery: certificates, Kubernetes signals.
+    others = tuple(
         SloStatus(target, at, decision, None, details)
-        for target, decision, details in evaluate_certificates(store, targets, at)
+        for verdicts in (evaluate_certificates, evaluate_kubernetes)
+        for target, decision, details in (verdicts(store, targets, at) if targets else [])
     )
-    statuses = _with_probe_details(store, statuses, at) + certificates
+    statuses = _with_probe_details(store, statuses, at) + others
     return Evaluation(at, statuses, time.perf_counter() - started)
 
 
