@@ -18,6 +18,7 @@ from typing import Any
 from vigie.slo import probes, queries, rings
 from vigie.slo.catalog import SloTarget
 from vigie.slo.decision import Counts
+from vigie.slo.pixie import pixie_service, with_pixie
 from vigie.slo.windows import WINDOWS
 from vigie.store import Store
 
@@ -111,7 +112,7 @@ def _span_counts(
     params: dict[str, Any] = {
         "start": _text(bounds[0]),
         "end": _text(frame.end),
-        "services": sorted({t.app for t in targets}),
+        "services": with_pixie({t.app for t in targets}),
         **{f"bound_{i}": _text(b) for i, b in enumerate(bounds)},
         **{f"threshold_{i}": t for i, t in enumerate(thresholds)},
     }
@@ -141,7 +142,9 @@ def _span_counts(
         slot = None if threshold is None else slots[threshold]
         totals = [0] * (len(bounds) + 1)
         bads = [0] * (len(bounds) + 1)
-        for environment, route, ring, total, errors, fast in by_service[target.app]:
+        # Pixie's spans stand in for an app that sent no SDK span in these windows.
+        rows = by_service[target.app] or by_service[pixie_service(target.app)]
+        for environment, route, ring, total, errors, fast in rows:
             if target.matches(environment, route):
                 totals[ring] += total
                 bads[ring] += errors if slot is None else total - fast[slot]
@@ -191,14 +194,15 @@ def read_last_seen(
     rows = store.query(
         queries.LAST_SEEN,
         {
-            "services": sorted({t.app for t in targets}),
+            "services": with_pixie({t.app for t in targets}),
             "since": _text(frame.end - lookback),
             "until": _text(frame.now),
         },
     ).rows
     seen: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for service, environment, minute in rows:
-        seen[service].append((environment, minute.replace(tzinfo=UTC)))
+        app = service.removeprefix(pixie_service(""))  # Pixie's spans show the app is alive
+        seen[app].append((environment, minute.replace(tzinfo=UTC)))
     for target in targets:
         result[target.key] = max(
             (
