@@ -89,7 +89,7 @@ def test_crashloop_with_every_pod_down_pages_the_club(
 
     club = [json.dumps(p, ensure_ascii=False) for p in hooks["ALGOETS"].posts]
     assert len(club) == 1
-    assert "site-web-7c9d-x2k4p plante et redémarre en boucle" in club[0]
-    assert "Aucun pod de l'application n'est disponible" in club[0]
+    assert "Le conteneur de site-web-7c9d-x2k4p plante et redémarre en boucle" in club[0]
+    assert "Aucune copie de l'application ne fonctionne : elle est hors ligne." in club[0]
     assert "<@412345678901234567>" in hooks["ALGOETS"].posts[0]["content"]
     assert not hooks["SONIA"].posts

@@ -3,7 +3,7 @@ one incident per certificate, resolved when the certificate is renewed."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.incidents.incident_builders import alerts
@@ -17,6 +17,7 @@ from vigie.incidents.model import Event
 from vigie.incidents.state import fold, signals, transition
 from vigie.notify.notice import Notice
 from vigie.notify.render import render_message
+from vigie.notify.texts import Texts
 from vigie.slo.catalog import targets_from_files
 from vigie.slo.evaluator import SloStatus, evaluate
 from vigie.store import Store
@@ -92,7 +93,9 @@ def test_one_incident_per_certificate_reminded_then_resolved_when_renewed(db: St
     [embed] = render_message(notice, club_names={"alpha": "Alpha"})["embeds"]
     expires = int((now - timedelta(minutes=3)).timestamp()) + 10 * DAY
     assert embed["description"].startswith("Le certificat HTTPS de [https:")
-    assert f"valide que jusqu'au <t:{expires}:f>" in embed["description"]
+    ends = Texts("fr", notice.timezone).fmt.datetime(datetime.fromtimestamp(expires, UTC))
+    assert f"n'est valide que jusqu'au {ends} : il faut le renouveler." in embed["description"]
+    assert ends.endswith(("à 00:00", "à 23:59")) is False and " à " in ends  # club's clock
     # renewed: 90 days left; it resolves after the policy's calm evaluations
     report(db, now, HOME, 90)
     at = now + timedelta(minutes=1)

@@ -4,6 +4,7 @@ probe checks on chdb → evaluation → signals and incident events → notice �
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from tests.incidents.incident_builders import alerts
 from tests.probes.httpcheck import store_checks
@@ -42,8 +43,9 @@ def test_site_down_notice_says_since_when_and_why_in_the_clubs_language(db: Stor
                         lines=(line,), created_at=now, mention_user_ids=())
         assert notice_from_json(notice_to_json(notice)) == notice  # what the outbox stores
         [embed] = render_message(notice, club_names={"alpha": "Alpha"})["embeds"]
-        texts[locale] = embed["description"]
-    ts = int(broke.timestamp())
+        texts[locale] = embed["description"].split("\n")
+    at = broke.astimezone(ZoneInfo("America/Montreal")).strftime("%H:%M")  # the club's clock
     link = f"[https:{md.ZWSP}//club.example/]({URL})"  # shown as the URL, links to the site
-    assert texts["fr"] == f"{link} ne répond plus depuis <t:{ts}:t> : connexion refusée."
-    assert texts["en"] == f"{link} has not answered since <t:{ts}:t>: connection refused."
+    assert texts["fr"][0] == f"{link} ne répond plus depuis {at} : connexion refusée."
+    assert texts["en"][0] == f"{link} has not answered since {at}: connection refused."
+    assert texts["fr"][1].startswith("A ") and "budget" in texts["fr"][1]  # budget used
