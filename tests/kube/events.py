@@ -49,7 +49,7 @@ def events_request(events: list[dict[str, Any]]) -> bytes:
         record.attributes.extend(key_values({
             "k8s.event.reason": e["reason"],
             "k8s.event.action": "",
-            "k8s.event.start_time": "2026-01-01 00:00:00 +0000 UTC",
+            "k8s.event.start_time": time.strftime("%Y-%m-%d %H:%M:%S +0000 UTC", time.gmtime()),
             "k8s.event.name": f"{e['pod']}.18c2f{n:05d}",
             "k8s.event.uid": f"5f0c2d1e-{n:04d}-4b3a-8e2d-1c0b9a8f7e6d",
             "k8s.namespace.name": e["namespace"],

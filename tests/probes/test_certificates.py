@@ -19,7 +19,7 @@ from vigie.notify.notice import Notice
 from vigie.notify.render import render_message
 from vigie.notify.texts import Texts
 from vigie.slo.catalog import targets_from_files
-from vigie.slo.evaluator import SloStatus, evaluate
+from vigie.slo.evaluator import Evaluator, SloStatus
 from vigie.store import Store
 
 HOME = "https://club.example/"
@@ -38,7 +38,8 @@ def club_file(**probe: object) -> SloFile:
 
 
 def certificates(db: Store, at: datetime, **probe: object) -> dict[str, SloStatus]:
-    statuses = evaluate(db, targets_from_files([club_file(**probe)]), at).statuses
+    evaluator = Evaluator(db, targets_from_files([club_file(**probe)]), lambda: at)
+    statuses = evaluator.evaluate(at).statuses
     return {s.target.name: s for s in statuses if s.target.name.startswith("certificat-")}
 
 

@@ -123,14 +123,20 @@ def evaluate(
         )
         for target in targets
     )
-    # Verdicts shaped like SLOs', for the incident machinery: certificates, Kubernetes signals.
-    others = tuple(
-        SloStatus(target, at, decision, None, details)
-        for verdicts in (evaluate_certificates, evaluate_kubernetes)
-        for target, decision, details in (verdicts(store, targets, at) if targets else [])
-    )
-    statuses = _with_probe_details(store, statuses, at) + others
+    statuses = _with_probe_details(store, statuses, at)
     return Evaluation(at, statuses, time.perf_counter() - started)
+
+
+def with_verdicts(store: Store, targets: Sequence[SloTarget], result: Evaluation) -> Evaluation:
+    """``result`` plus the verdicts shaped like SLOs' that the incident machinery also handles:
+    HTTPS certificates of the probed sites, Kubernetes signals of the apps. Not SLOs: the
+    service's cycle adds them (:meth:`Evaluator.evaluate`), replays and dashboards do not."""
+    extra = tuple(
+        SloStatus(target, result.at, decision, None, details)
+        for verdicts in (evaluate_certificates, evaluate_kubernetes)
+        for target, decision, details in (verdicts(store, targets, result.at) if targets else [])
+    )
+    return replace(result, statuses=result.statuses + extra)
 
 
 def _with_probe_details(
@@ -180,8 +186,10 @@ class Evaluator:
 
     def evaluate(self, at: datetime | None = None) -> Evaluation:
         """Evaluate now (or at ``at``); raises :class:`~vigie.errors.StoreError` on failure."""
-        result = evaluate(
-            self.store, self.targets, at or self.clock(), stale_after=self.stale_after
+        result = with_verdicts(
+            self.store,
+            self.targets,
+            evaluate(self.store, self.targets, at or self.clock(), stale_after=self.stale_after),
         )
         if at is None:
             with self._lock:
