@@ -77,7 +77,7 @@ def test_one_incident_per_certificate_reminded_then_resolved_when_renewed(db: St
     def cycle(at: datetime) -> None:
         statuses = [s for s in certificates(db, at).values()]
         platform = platform_condition(statuses, config.policy.platform_incident_share)
-        events.extend(transition(fold(events).values(), signals(statuses, platform),
+        events.extend(transition(fold(events).values(), signals(statuses, platform, {}),
                                  lambda c: config.policy, at, at))
 
     report(db, now - timedelta(minutes=3), HOME, 10)
