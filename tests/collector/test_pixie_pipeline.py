@@ -23,7 +23,7 @@ from tests.collector.otelcol import collector, load, local_endpoints
 from tests.collector.test_probe_pipeline import served
 from tests.ingest.otlp import key_values
 
-from vigie.api.app import create_app
+from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
 

@@ -26,10 +26,10 @@ from tests.collector.otelcol import REPO, collector, free_port, load, local_endp
 from tests.fakes.discord import FakeDiscord
 from tests.probes.sites import self_signed, site
 
-from vigie.api.app import create_app
 from vigie.config.slo import Probe
 from vigie.probes.otlp import Check
 from vigie.probes.prober import Prober, otlp_sender
+from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
 

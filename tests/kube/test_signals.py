@@ -13,8 +13,8 @@ from tests.fakes.discord import FakeDiscord
 from tests.kube.events import deployments_request, event, events_request
 from tests.test_runtime import CHANNELS, traffic
 
-from vigie.api.app import create_app
 from vigie.kube.signals import classify
+from vigie.server import create_app
 from vigie.settings import Settings
 from vigie.store import Store
 

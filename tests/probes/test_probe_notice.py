@@ -32,7 +32,8 @@ def test_site_down_notice_says_since_when_and_why_in_the_clubs_language(db: Stor
     result = evaluate(db, targets_from_files([site()]), now)
     config = alerts()
     platform = platform_condition(result.statuses, config.policy.platform_incident_share)
-    events = transition((), signals(result.statuses, platform, {}), lambda c: config.policy, now, now)
+    sigs = signals(result.statuses, platform, {})
+    events = transition((), sigs, lambda c: config.policy, now, now)
     [incident] = [i for i in fold(events).values() if i.slo == "up"]
     assert incident.severity == "page"
     line = incident_line(incident, Links("https://vigie.example", "https://grafana.example"))

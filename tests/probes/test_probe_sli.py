@@ -123,3 +123,12 @@ def test_probe_sli_needs_probes_and_unique_urls() -> None:
         site(probes=[{"url": URL, "interval": "1s"}])
     with pytest.raises(ValueError, match="String should match pattern"):
         site(probes=[{"url": "ftp://club.example/"}])
+
+
+def test_probe_rollup_migration_uses_the_receivers_names() -> None:
+    """Migration 75 keeps frozen copies of the http_check names (it imports no live code)."""
+    from vigie.probes import metrics as m
+    from vigie.store.migrations import m0075_probe_rollup as frozen
+
+    assert (frozen.STATUS, frozen.ERROR, frozen.VALIDATION_FAILED, frozen.URL,
+            frozen.STATUS_CODE) == (m.STATUS, m.ERROR, m.VALIDATION_FAILED, m.URL, m.STATUS_CODE)

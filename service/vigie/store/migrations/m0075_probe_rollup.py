@@ -11,13 +11,20 @@ second.
 
 from __future__ import annotations
 
-from vigie.probes import metrics as m
 from vigie.store.migrations.context import MigrationContext
 
 VERSION = 75
 DESCRIPTION = "Probe rollup: checks per minute, URL and outcome, backfilled"
 
 ROLLUP = "vigie_probe_minute"
+
+# The http_check receiver's names (frozen here: a migration imports no live code; the same
+# names as vigie.probes.metrics, which a test keeps in step).
+STATUS = "httpcheck.status"
+ERROR = "httpcheck.error"
+VALIDATION_FAILED = "httpcheck.validation.failed"
+URL = "http.url"
+STATUS_CODE = "http.status_code"
 
 # Like the SLO rollups: kept long enough for a 90-day SLO window.
 _MIN_TTL_DAYS = 90
@@ -33,13 +40,13 @@ _COLUMNS = """\
 # insert block: the view groups them). At most one check per URL per second is assumed (probe
 # intervals are 10 s or more; the exporter keeps whole seconds).
 _PER_CHECK = f"""\
-SELECT toStartOfMinute(toDateTime(TimeUnix, 'UTC')) AS Minute, Attributes['{m.URL}'] AS Url,
-       anyIf(Attributes['{m.STATUS_CODE}'], MetricName = '{m.STATUS}' AND Value = 1) AS code,
-       countIf(MetricName = '{m.STATUS}' AND Value = 1) AS answered,
-       countIf(MetricName = '{m.ERROR}' AND Value > 0) AS errors,
-       sumIf(Value, MetricName = '{m.VALIDATION_FAILED}') AS invalid
+SELECT toStartOfMinute(toDateTime(TimeUnix, 'UTC')) AS Minute, Attributes['{URL}'] AS Url,
+       anyIf(Attributes['{STATUS_CODE}'], MetricName = '{STATUS}' AND Value = 1) AS code,
+       countIf(MetricName = '{STATUS}' AND Value = 1) AS answered,
+       countIf(MetricName = '{ERROR}' AND Value > 0) AS errors,
+       sumIf(Value, MetricName = '{VALIDATION_FAILED}') AS invalid
 FROM {{source}}
-WHERE MetricName IN ('{m.STATUS}', '{m.ERROR}', '{m.VALIDATION_FAILED}') AND {{where}}
+WHERE MetricName IN ('{STATUS}', '{ERROR}', '{VALIDATION_FAILED}') AND {{where}}
 GROUP BY Minute, Url, TimeUnix"""
 
 # A 2xx answer whose body failed its validation is "invalid"; another status keeps its code.
