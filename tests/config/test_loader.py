@@ -105,7 +105,7 @@ def test_unknown_key_without_a_close_match_lists_the_known_ones(config_dir: Path
     write(config_dir, "slo/algoets/site-web.yaml", SITE_WEB + "owner: someone\n")
     assert problems(config_dir) == [
         "slo/algoets/site-web.yaml:11: owner: unknown key"
-        " (known keys: version, app, club, environment, slos)",
+        " (known keys: version, app, club, environment, slos, probes)",
     ]
 
 
@@ -113,7 +113,7 @@ def test_unknown_key_that_yaml_1_1_reads_as_a_boolean(config_dir: Path) -> None:
     write(config_dir, "slo/algoets/site-web.yaml", SITE_WEB + "on: true\n")
     assert problems(config_dir) == [
         "slo/algoets/site-web.yaml:11: on: unknown key"
-        " (known keys: version, app, club, environment, slos)",
+        " (known keys: version, app, club, environment, slos, probes)",
     ]
 
 

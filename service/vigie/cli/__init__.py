@@ -47,6 +47,7 @@ def _register() -> None:
         gate,
         grafana,
         loadgen,
+        probes,
         report,
         serve,
         silence,
@@ -65,6 +66,7 @@ def _register() -> None:
     app.add_typer(dashboards.app, name="dashboards")
     app.add_typer(deploy.app, name="deploy")
     app.add_typer(grafana.app, name="grafana")
+    app.add_typer(probes.app, name="probes")
     app.command("report")(report.report)
     app.add_typer(token.app, name="token")
     app.add_typer(gate.app, name="gate")

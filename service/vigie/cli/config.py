@@ -14,10 +14,11 @@ from vigie.cli import settings_of
 from vigie.config import AlertsConfig, Problem, SloFile, check_config, load_config
 from vigie.config.fields import json_schema
 from vigie.dashboards import drift_problems
+from vigie.probes.collector import drift_problems as probe_drift_problems
 
 ConfigCheck = Callable[[Path], Sequence[Problem]]
 
-CHECKS: tuple[ConfigCheck, ...] = (check_config, drift_problems)
+CHECKS: tuple[ConfigCheck, ...] = (check_config, drift_problems, probe_drift_problems)
 """What ``vigie check`` runs on the config directory, in order. Another check over the same
 directory (e.g. dashboards drift) is a function ``(config_dir) -> problems`` added here."""
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from vigie.config.fields import NAME_PATTERN, SLUG_PATTERN, StrictModel
+from vigie.config.fields import NAME_PATTERN, SLUG_PATTERN, Duration, StrictModel
 from vigie.config.sql_expr import check_sql_expression
 
 Window = Literal["7d", "28d", "30d", "90d"]
@@ -64,7 +64,56 @@ class CustomSli(StrictModel):
     )
 
 
-Sli = Annotated[AvailabilitySli | LatencySli | CustomSli, Field(discriminator="kind")]
+class ProbeSli(StrictModel):
+    """The file's probes (``probes:``); good = checks answered with the expected status (and
+    body), bad = any other status, a refused or timed-out connection, or a body mismatch."""
+
+    kind: Literal["probe"]
+
+
+Sli = Annotated[
+    AvailabilitySli | LatencySli | CustomSli | ProbeSli, Field(discriminator="kind")
+]
+
+MIN_PROBE_INTERVAL = timedelta(seconds=10)
+MAX_PROBE_INTERVAL = timedelta(minutes=5)
+
+
+class Probe(StrictModel):
+    """One URL that the platform's prober requests on a schedule, from outside the app."""
+
+    url: str = Field(
+        pattern=r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$",
+        max_length=2000,
+        description="the absolute http(s) URL to request (no user:password@)",
+    )
+    expect_status: int = Field(default=200, ge=100, le=599, description="the status of success")
+    interval: Duration = Field(
+        default=timedelta(seconds=30), description="time between two checks (10s to 5m)"
+    )
+    body_contains: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="text that a healthy answer's body contains",
+    )
+    certificate_warning: Duration = Field(
+        default=timedelta(days=14),
+        description="https: a ticket when the certificate expires within this (a page within 2d)",
+    )
+
+    @field_validator("interval")
+    @classmethod
+    def _interval_bounds(cls, value: timedelta) -> timedelta:
+        if not MIN_PROBE_INTERVAL <= value <= MAX_PROBE_INTERVAL:
+            raise ValueError("must be between 10s and 5m")
+        if value.total_seconds() != int(value.total_seconds()):
+            raise ValueError("must be a whole number of seconds")
+        return value
+
+    @property
+    def is_tls(self) -> bool:
+        return self.url.startswith("https://")
 
 
 class RouteFilter(StrictModel):
@@ -116,6 +165,8 @@ class Slo(StrictModel):
     def _routes_need_spans(self) -> Slo:
         if self.routes is not None and isinstance(self.sli, CustomSli):
             raise ValueError("routes apply to availability and latency SLIs; filter in the SQL")
+        if self.routes is not None and isinstance(self.sli, ProbeSli):
+            raise ValueError("routes apply to availability and latency SLIs, not to probes")
         return self
 
     @property
@@ -149,6 +200,18 @@ class SloFile(StrictModel):
         description="only spans whose deployment.environment(.name) is this (default: all)",
     )
     slos: list[Slo] = Field(min_length=1)
+    probes: list[Probe] = Field(
+        default_factory=list, description="URLs the platform requests to check that the app answers"
+    )
+
+    @model_validator(mode="after")
+    def _probe_sli_needs_probes(self) -> SloFile:
+        if not self.probes and any(isinstance(s.sli, ProbeSli) for s in self.slos):
+            raise ValueError("an SLO with sli kind probe needs at least one entry in probes")
+        urls = [p.url for p in self.probes]
+        if len(set(urls)) != len(urls):
+            raise ValueError("probes: the same URL is listed twice")
+        return self
 
     def slo(self, name: str) -> Slo:
         """The SLO named ``name``; ``KeyError`` if there is none."""

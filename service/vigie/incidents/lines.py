@@ -86,9 +86,11 @@ def _fastest_fired(cause: Mapping[str, Any]) -> tuple[float | None, str | None]:
 def incident_line(incident: Incident, links: Links, clue: Clue | None = None) -> IncidentLine:
     cause = incident.cause
     burn, burn_window = _fastest_fired(cause)
-    special = incident.slo in (SILENT_SLO, PLATFORM_SLO)
+    # certificates and Kubernetes signals have no objective, burn rate nor budget
+    verdict_only = bool(_FACT_KEYS & set(cause))
+    special = incident.slo in (SILENT_SLO, PLATFORM_SLO) or verdict_only
     silent_since = cause.get("silent_since") if incident.slo == SILENT_SLO else None
-    budget = cause.get("budget_remaining")
+    budget = None if verdict_only else cause.get("budget_remaining")
     clue = clue or Clue()
     burns = dict(cause.get("burn_rates") or {})
     start = incident.since - BEFORE
@@ -102,8 +104,8 @@ def incident_line(incident: Incident, links: Links, clue: Clue | None = None) ->
         slo=incident.slo,
         severity=incident.severity,
         state=incident.state,
-        objective=float(cause.get("objective", 0.0)),
-        window=str(cause.get("window", "")),
+        objective=0.0 if verdict_only else float(cause.get("objective", 0.0)),
+        window="" if verdict_only else str(cause.get("window", "")),
         burn_rate=None if special else burn,
         burn_window=None if special else burn_window,
         budget_remaining=None if budget is None else float(budget),
@@ -128,6 +130,31 @@ def incident_line(incident: Incident, links: Links, clue: Clue | None = None) ->
         residual_burn=float(residual["burn"]) if "burn" in residual else None,
         residual_window=str(residual["window"]) if "window" in residual else None,
         silent_since=None if silent_since is None else datetime.fromisoformat(str(silent_since)),
+        facts=_facts(cause),
+    )
+
+
+_FACT_KEYS = {"certificate", "kubernetes"}  # vigie.probes.certificates, vigie.kube.signals
+
+
+def _facts(cause: Mapping[str, Any]) -> tuple[tuple[str, int, str, str], ...]:
+    """What a probe SLO, a certificate or a Kubernetes signal found (see IncidentLine.facts)."""
+    if "kubernetes" in cause:
+        k8s = cause["kubernetes"]
+        last = int(datetime.fromisoformat(str(k8s["last"])).timestamp())
+        return ((str(k8s["object"]), last, f"k8s_{k8s['kind']}", "down" if k8s["down"] else ""),)
+    if "certificate" in cause:
+        cert = cause["certificate"]
+        expires = int(datetime.fromisoformat(str(cert["expires"])).timestamp())
+        return ((str(cert["url"]), expires, "certificate", ""),)
+    return tuple(
+        (
+            str(f["url"]),
+            int(datetime.fromisoformat(str(f["since"])).timestamp()),
+            str(f["outcome"]),
+            str(f.get("error_kind") or ""),
+        )
+        for f in cause.get("probe", ())
     )
 
 

@@ -213,6 +213,7 @@ def status_cause(status: SloStatus) -> dict[str, Any]:
             for v in d.pairs
             if v.fired
         ],
+        **status.details,  # probe SLIs and certificates: what fails, for the notices
     }
 
 

@@ -14,7 +14,7 @@ one per line and ends with "… and N more".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -111,6 +111,11 @@ def state_text(line: IncidentLine, t: Texts) -> str:
 
 def what_broke(line: IncidentLine, t: Texts, summary_max: int = _SUMMARY_MAX) -> list[str]:
     """The plain-words sentences of the description, one per line."""
+    if line.facts and line.state != "resolved":
+        out = [fact_text(fact, t) for fact in line.facts]
+        if line.budget_remaining is not None:
+            out.append(budget_words(line.budget_remaining, line.window, t))
+        return out
     if line.silent_since is not None:  # a dead app, in the captain's words and time zone
         out = [t("silent", app=md.escape(line.app), time=t.fmt.time(line.silent_since))]
     elif line.severity == "no_data":
@@ -136,6 +141,26 @@ def what_broke(line: IncidentLine, t: Texts, summary_max: int = _SUMMARY_MAX) ->
         routes = [md.truncate(md.escape(r), _ROUTE_MAX) for r in line.routes[:_ROUTES_MAX]]
         out.append(t("routes", routes=", ".join(routes)))
     return out
+
+
+def fact_text(fact: tuple[str, int, str, str], t: Texts) -> str:
+    """A failing probe, an expiring certificate or a Kubernetes signal, in words; times in the
+    club's time zone."""
+    subject, moment, outcome, detail = fact
+    when = datetime.fromtimestamp(moment, UTC)
+    # A URL from a reviewed SLO file: shown as itself, linking to the site.
+    site = f"[{md.escape(subject)}]({url(subject)})"
+    if outcome == "error":
+        error = t(f"probe_error_{detail or 'other'}")
+        return t("probe_no_answer", url=site, time=t.fmt.time(when), error=error)
+    if outcome == "invalid":
+        return t("probe_invalid", url=site, time=t.fmt.time(when))
+    if outcome == "certificate":
+        return t("certificate_expires", url=site, date=t.fmt.datetime(when))
+    if outcome.startswith("k8s_"):
+        text = t(outcome, object=md.escape(subject), time=t.fmt.time(when))
+        return f"{text} {t('k8s_down')}" if detail == "down" else text
+    return t("probe_status", url=site, time=t.fmt.time(when), status=md.escape(outcome))
 
 
 def budget_words(remaining: float, window: str, t: Texts) -> str:

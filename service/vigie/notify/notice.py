@@ -78,6 +78,11 @@ class IncidentLine:
     residual_burn: float | None = None  # how fast the past outage still burns the budget
     residual_window: str | None = None  # … over that window (its pairs stop by themselves)
     silent_since: datetime | None = None  # a dead app: no request since this minute
+    # What broke, in facts the notice words itself: failing probes (url, failing since as a Unix
+    # time, outcome: a status code, "error" (no answer) or "invalid" (body), error kind), an
+    # expiring certificate (url, expiry, "certificate", ""), or a Kubernetes signal (object,
+    # last seen, "k8s_<kind>", "down" or ""). URLs come from the reviewed SLO files.
+    facts: tuple[tuple[str, int, str, str], ...] = ()
 
     @property
     def outage(self) -> timedelta | None:
@@ -160,6 +165,7 @@ def _line_from(data: Mapping[str, Any]) -> IncidentLine:
     for name in ("resolved_at", "acknowledged_at", "impact_start", "impact_end", "silent_since"):
         if values.get(name) is not None:
             values[name] = datetime.fromisoformat(values[name])
+    values["facts"] = tuple(tuple(f) for f in values.get("facts", ()))
     return IncidentLine(**values)
 
 

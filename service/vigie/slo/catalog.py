@@ -13,9 +13,9 @@ count as slow), the conservative side.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from vigie.config.slo import CustomSli, LatencySli, Slo, SloFile
+from vigie.config.slo import CustomSli, LatencySli, Probe, ProbeSli, Slo, SloFile
 from vigie.slo.decision import Policy
 from vigie.slo.spans import grid_floor
 
@@ -26,6 +26,7 @@ class SloTarget:
     app: str
     environment: str | None
     slo: Slo
+    probes: tuple[Probe, ...] = field(default=())  # the file's probes (read by probe SLIs)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -42,6 +43,10 @@ class SloTarget:
     @property
     def custom(self) -> CustomSli | None:
         return self.slo.sli if isinstance(self.slo.sli, CustomSli) else None
+
+    @property
+    def is_probe(self) -> bool:
+        return isinstance(self.slo.sli, ProbeSli)
 
     @property
     def threshold_ms(self) -> int | None:
@@ -74,7 +79,9 @@ class SloTarget:
 def targets_from_files(files: Iterable[SloFile]) -> list[SloTarget]:
     """Every SLO of every file, in file order."""
     return [
-        SloTarget(club=f.club, app=f.app, environment=f.environment, slo=slo)
+        SloTarget(
+            club=f.club, app=f.app, environment=f.environment, slo=slo, probes=tuple(f.probes)
+        )
         for f in files
         for slo in f.slos
     ]

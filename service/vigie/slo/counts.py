@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from vigie.slo import queries, rings
+from vigie.slo import probes, queries, rings
 from vigie.slo.catalog import SloTarget
 from vigie.slo.decision import Counts
+from vigie.slo.pixie import pixie_service, with_pixie
 from vigie.slo.windows import WINDOWS
 from vigie.store import Store
 
@@ -84,12 +85,15 @@ def read_counts(
 ) -> dict[Key, SloCounts]:
     """Counts for every target; ``source="raw"`` reads ``otel_traces`` instead of the rollup."""
     per_label: dict[Key, list[Counts]] = {}
-    spans = [t for t in targets if t.custom is None]
+    spans = [t for t in targets if t.custom is None and not t.is_probe]
     if spans:
         per_label.update(_span_counts(store, spans, frame, source))
     custom = [t for t in targets if t.custom is not None]
     if custom:
         per_label.update(_custom_counts(store, custom, frame))
+    probed = [t for t in targets if t.is_probe]
+    if probed:
+        per_label.update(probes.probe_counts(store, probed, frame.starts, frame.end))
     result = {}
     for target in targets:
         counts = per_label.get(target.key) or [Counts()] * len(frame.labels)
@@ -108,7 +112,7 @@ def _span_counts(
     params: dict[str, Any] = {
         "start": _text(bounds[0]),
         "end": _text(frame.end),
-        "services": sorted({t.app for t in targets}),
+        "services": with_pixie({t.app for t in targets}),
         **{f"bound_{i}": _text(b) for i, b in enumerate(bounds)},
         **{f"threshold_{i}": t for i, t in enumerate(thresholds)},
     }
@@ -138,7 +142,9 @@ def _span_counts(
         slot = None if threshold is None else slots[threshold]
         totals = [0] * (len(bounds) + 1)
         bads = [0] * (len(bounds) + 1)
-        for club, environment, route, ring, total, errors, fast in by_service[target.app]:
+        # Pixie's spans stand in for an app that sent no SDK span in these windows.
+        rows = by_service[target.app] or by_service[pixie_service(target.app)]
+        for club, environment, route, ring, total, errors, fast in rows:
             if club in (target.club, "") and target.matches(environment, route):
                 totals[ring] += total
                 bads[ring] += errors if slot is None else total - fast[slot]
@@ -174,21 +180,30 @@ def _custom_counts(
 def read_last_seen(
     store: Store, targets: Sequence[SloTarget], frame: Frame, lookback: timedelta
 ) -> dict[Key, datetime | None]:
-    """The last minute with any span of each target's service (and environment, if it has one).
+    """The last minute with any span of each target's service (and environment, if it has one);
+    for a probe SLI, the prober's last check of its URLs.
 
     Minutes after ``now`` are ignored, so evaluating a past instant sees the past.
     """
+    probed = [t for t in targets if t.is_probe]
+    result: dict[Key, datetime | None] = (
+        probes.probe_last_seen(store, probed, frame.now, lookback) if probed else {}
+    )
+    targets = [t for t in targets if not t.is_probe]
+    if not targets:
+        return result
     rows = store.query(
         queries.LAST_SEEN,
         {
-            "services": sorted({t.app for t in targets}),
+            "services": with_pixie({t.app for t in targets}),
             "since": _text(frame.end - lookback),
             "until": _text(frame.now),
         },
     ).rows
     seen: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
     for service, club, environment, minute in rows:
-        seen[service].append((club, environment, minute.replace(tzinfo=UTC)))
+        app = service.removeprefix(pixie_service(""))  # Pixie's spans show the app is alive
+        seen[app].append((club, environment, minute.replace(tzinfo=UTC)))
     result: dict[Key, datetime | None] = {}
     for target in targets:
         result[target.key] = max(

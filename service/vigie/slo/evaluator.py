@@ -12,16 +12,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opentelemetry import metrics
 
 from vigie.errors import VigieError
+from vigie.kube.signals import evaluate_kubernetes
+from vigie.probes.certificates import evaluate_certificates
 from vigie.slo.catalog import SloTarget
 from vigie.slo.counts import LAST_SEEN_LOOKBACK, frame_at, read_counts, read_last_seen
 from vigie.slo.decision import Decision, decide
+from vigie.slo.probes import probe_failures
 from vigie.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,13 +43,13 @@ DEFAULT_STALE_AFTER = timedelta(minutes=10)
 """A service with no span for longer than this is ``no_data``, whatever its counters say."""
 
 
-
 @dataclass(frozen=True)
 class SloStatus:
     target: SloTarget
     at: datetime
     decision: Decision
     last_seen: datetime | None
+    details: dict[str, Any] = field(default_factory=dict)  # probe SLIs: {"probe": [failures]}
 
     def as_dict(self) -> dict[str, Any]:
         """The public form (CLI ``--json`` and API): plain JSON types."""
@@ -68,6 +71,7 @@ class SloStatus:
             "events_total": d.events_total,
             "events_bad": d.events_bad,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            **self.details,
             "alerts": [
                 {
                     "pair": v.pair.name,
@@ -119,7 +123,40 @@ def evaluate(
         )
         for target in targets
     )
+    statuses = _with_probe_details(store, statuses, at)
     return Evaluation(at, statuses, time.perf_counter() - started)
+
+
+def with_verdicts(store: Store, targets: Sequence[SloTarget], result: Evaluation) -> Evaluation:
+    """``result`` plus the verdicts shaped like SLOs' that the incident machinery also handles:
+    HTTPS certificates of the probed sites, Kubernetes signals of the apps. Not SLOs: the
+    service's cycle adds them (:meth:`Evaluator.evaluate`), replays and dashboards do not."""
+    extra = tuple(
+        SloStatus(target, result.at, decision, None, details)
+        for verdicts in (evaluate_certificates, evaluate_kubernetes)
+        for target, decision, details in (verdicts(store, targets, result.at) if targets else [])
+    )
+    return replace(result, statuses=result.statuses + extra)
+
+
+def _with_probe_details(
+    store: Store, statuses: tuple[SloStatus, ...], at: datetime
+) -> tuple[SloStatus, ...]:
+    """Probe SLOs: the prober's silence said as such, and what fails since when."""
+    alerting = [
+        s.target for s in statuses if s.target.is_probe and s.decision.state in ("ticket", "page")
+    ]
+    failures = probe_failures(store, alerting, at) if alerting else {}
+    out = []
+    for status in statuses:
+        if status.target.is_probe and status.decision.state == "no_data":
+            reason = "the prober has not reported a check of this app: " + status.decision.reason
+            status = replace(status, decision=replace(status.decision, reason=reason))
+        elif status.target.key in failures:
+            found = failures[status.target.key]
+            status = replace(status, details={"probe": [f.as_dict() for f in found]})
+        out.append(status)
+    return tuple(out)
 
 
 class Evaluator:
@@ -149,8 +186,10 @@ class Evaluator:
 
     def evaluate(self, at: datetime | None = None) -> Evaluation:
         """Evaluate now (or at ``at``); raises :class:`~vigie.errors.StoreError` on failure."""
-        result = evaluate(
-            self.store, self.targets, at or self.clock(), stale_after=self.stale_after
+        result = with_verdicts(
+            self.store,
+            self.targets,
+            evaluate(self.store, self.targets, at or self.clock(), stale_after=self.stale_after),
         )
         if at is None:
             with self._lock:

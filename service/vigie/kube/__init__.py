@@ -1,0 +1,1 @@
+"""Kubernetes signals of the club apps (events and deployment availability) as incidents."""
