@@ -204,7 +204,6 @@ def read_last_seen(
     for service, club, environment, minute in rows:
         app = service.removeprefix(pixie_service(""))  # Pixie's spans show the app is alive
         seen[app].append((club, environment, minute.replace(tzinfo=UTC)))
-    result: dict[Key, datetime | None] = {}
     for target in targets:
         result[target.key] = max(
             (
