@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
-from tests.collector.otelcol import collector, load, local_endpoints
+from tests.collector.otelcol import INGEST_TOKEN, REQUIRED_ENV, collector, load, local_endpoints
 from tests.collector.test_probe_pipeline import served
 from tests.ingest.otlp import key_values
 
@@ -28,6 +28,9 @@ from vigie.settings import Settings
 from vigie.store import Store
 
 ROWS_TIMEOUT_S = 60.0
+
+# embedded.yaml sends the platform collectors' ingest token; the service knows it.
+PLATFORM_TOKEN = {"VIGIE_INGEST_TOKEN_PLATFORM": INGEST_TOKEN}
 
 
 def pixie_spans(namespace: str, service: str, codes: list[int]) -> ExportTraceServiceRequest:
@@ -83,14 +86,15 @@ def test_pixie_spans_count_only_for_apps_without_sdk_spans(
     otelcol: Path, settings: Settings, store: Store, sample_config: Path, tmp_path: Path
 ) -> None:
     now = [datetime.now(UTC)]
-    app = create_app(settings, store, environ={}, clock=lambda: now[0], schedule=False)
+    app = create_app(settings, store, environ=PLATFORM_TOKEN, clock=lambda: now[0],
+                     schedule=False)
     config = load("embedded.yaml")
     ports = local_endpoints(config)
     (tmp_path / "otelcol").mkdir()
     site_codes = [200] * 150 + [503] * 50
     with served(app) as base_url:
         config["exporters"]["otlp_http/vigie"]["endpoint"] = base_url
-        with collector(otelcol, config, tmp_path / "otelcol"):
+        with collector(otelcol, config, tmp_path / "otelcol", REQUIRED_ENV["embedded.yaml"]):
             url = f"http://127.0.0.1:{ports['http']}/v1/traces"
             for request in (
                 pixie_spans("site-web-prod", "site-web", site_codes),  # no SDK: Pixie counts

@@ -22,7 +22,15 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from tests.collector.otelcol import REPO, collector, free_port, load, local_endpoints
+from tests.collector.otelcol import (
+    INGEST_TOKEN,
+    REPO,
+    REQUIRED_ENV,
+    collector,
+    free_port,
+    load,
+    local_endpoints,
+)
 from tests.fakes.discord import FakeDiscord
 from tests.probes.sites import self_signed, site
 
@@ -35,6 +43,9 @@ from vigie.store import Store
 
 CHANNELS = ("ADMIN", "ALGOETS", "CEDILLE", "SONIA")
 ROWS_TIMEOUT_S = 60.0
+
+# embedded.yaml sends the platform collectors' ingest token; the service knows it.
+PLATFORM_TOKEN = {"VIGIE_INGEST_TOKEN_PLATFORM": INGEST_TOKEN}
 
 
 @contextmanager
@@ -87,13 +98,14 @@ def test_site_down_reaches_the_captain_through_the_built_collector(
         hooks = {name: discord.webhook() for name in CHANNELS}
         environ = {f"VIGIE_DISCORD_{name}": discord.url(hook) for name, hook in hooks.items()}
         now = [datetime.now(UTC)]
-        app = create_app(settings, store, environ=environ, clock=lambda: now[0], schedule=False)
+        app = create_app(settings, store, environ={**environ, **PLATFORM_TOKEN},
+                         clock=lambda: now[0], schedule=False)
         config = load("embedded.yaml")
         ports = local_endpoints(config)
         (tmp_path / "otelcol").mkdir()
         with served(app) as base_url:
             config["exporters"]["otlp_http/vigie"]["endpoint"] = base_url
-            with collector(otelcol, config, tmp_path / "otelcol"):
+            with collector(otelcol, config, tmp_path / "otelcol", REQUIRED_ENV["embedded.yaml"]):
                 prober = Prober(otlp_sender(f"http://127.0.0.1:{ports['http']}"),
                                 verify=client_tls)
                 probes = [Probe.model_validate(p) for p in site_probes]
