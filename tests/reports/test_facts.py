@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from report_seed import BAD_FROM, OPENED, RESOLVED, T0, Seeded, config, seed
 
+from vigie.dashboards.access import datasource_uid
 from vigie.incidents.impact import MINUTE, ceil_minute, impact_start, is_bad
 from vigie.incidents.lines import Links
 from vigie.incidents.model import Event
@@ -115,9 +116,11 @@ def test_facts_equal_python_recomputation(seeded: Seeded) -> None:
         assert url.netloc == "grafana.test" and url.path == "/explore"
         pane = json.loads(parse_qs(url.query)["panes"][0])["a"]
         query = pane["queries"][0]
+        # the club's own data source: its captains may query it (docs/dashboards.md)
         assert (query["queryType"], query["format"], pane["datasource"]) == (
-            "traces", 3, "vigie-clickhouse",
+            "traces", 3, datasource_uid(facts.incident.club),
         )  # fmt: skip
+        assert query["datasource"]["uid"] == pane["datasource"] != "vigie-clickhouse"
         rows = seeded.service.store.query(query["rawSql"]).dicts()
         assert [r["spanID"] for r in rows] == [
             s["SpanId"] for s in spans if s["TraceId"] == trace_id
@@ -125,6 +128,8 @@ def test_facts_equal_python_recomputation(seeded: Seeded) -> None:
         assert rows[0]["statusCode"] == 2
         assert {"key": "http.route", "value": "/api/cart"} in rows[0]["tags"]
     assert trace_url("https://g", "x' OR 1=1", start, end) is None
+    platform = trace_url("https://g", trace_id, start, end)  # no club: the admins' source
+    assert platform is not None and "vigie-clickhouse%22" in platform
     # the deployment of 1.1 is in the timeline, at its first span
     deploys = [e for e in facts.timeline if e.kind == "deploy"]
     first_11 = min(

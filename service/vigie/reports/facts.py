@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from urllib.parse import urlencode
 
+from vigie.dashboards.access import datasource_uid
 from vigie.dashboards.model import DATASOURCE, DATASOURCE_UID
 from vigie.incidents.impact import (
     LOOKBACK,
@@ -99,14 +100,18 @@ _TRACE_SQL = (
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def trace_url(grafana_url: str, trace_id: str, start: datetime, end: datetime) -> str | None:
-    """Grafana Explore on the ClickHouse data source, trace view of one trace, over the
-    incident's time range; None for an id that is not hex."""
+def trace_url(
+    grafana_url: str, trace_id: str, start: datetime, end: datetime, club: str = ""
+) -> str | None:
+    """Grafana Explore on the club's ClickHouse data source (the one its captains may query;
+    the admins' for a platform incident), trace view of one trace, over the incident's time
+    range; None for an id that is not hex."""
     if not trace_id or not set(trace_id) <= _HEX:
         return None
+    uid = datasource_uid(club) if club else DATASOURCE_UID
     query = {
         "refId": "A",
-        "datasource": DATASOURCE,
+        "datasource": {**DATASOURCE, "uid": uid},
         "editorType": "sql",
         "queryType": "traces",
         "format": 3,
@@ -116,7 +121,7 @@ def trace_url(grafana_url: str, trace_id: str, start: datetime, end: datetime) -
         "from": str(int((start - BASELINE_LINK).timestamp() * 1000)),
         "to": str(int((end + BASELINE_LINK).timestamp() * 1000)),
     }
-    panes = {"a": {"datasource": DATASOURCE_UID, "queries": [query], "range": time_range}}
+    panes = {"a": {"datasource": uid, "queries": [query], "range": time_range}}
     params = {"schemaVersion": "1", "panes": json.dumps(panes, separators=(",", ":"))}
     return f"{grafana_url.rstrip('/')}/explore?{urlencode(params)}"
 
@@ -165,7 +170,7 @@ def gather(
         "dashboard": links.dashboard(record.club, record.app),
     }
     for trace in traces:
-        if (url := trace_url(links.grafana_url, trace, start, end)) is not None:
+        if (url := trace_url(links.grafana_url, trace, start, end, record.club)) is not None:
             link_map[f"trace:{trace}"] = url
     return Facts(
         incident=record,
