@@ -21,7 +21,7 @@ from vigie.cli.evaluate import parse_instant
 from vigie.config import load_config
 from vigie.config.fields import parse_duration
 from vigie.incidents.service import IncidentService, NotFound
-from vigie.local import ApiError, running_service
+from vigie.local import ApiError, here_or_there
 from vigie.store import connect
 
 app = typer.Typer(help="Silence incidents (recorded, not notified) by club, app and SLO.")
@@ -41,15 +41,16 @@ def _incidents(ctx: typer.Context) -> Iterator[IncidentService]:
 
 def _run(ctx: typer.Context, api: Callable[[Any], T], direct: Callable[[IncidentService], T]) -> T:
     """``api(service)`` through the running service when there is one, else ``direct``."""
-    service = running_service(settings_of(ctx))
-    if service is not None:
-        try:
-            return api(service)
-        except ApiError as exc:
-            typer.echo(f"vigie: {exc}", err=True)
-            raise typer.Exit(1 if exc.status == 404 else 2) from None
-    with _incidents(ctx) as incidents:
-        return direct(incidents)
+
+    def opened() -> T:
+        with _incidents(ctx) as incidents:
+            return direct(incidents)
+
+    try:
+        return here_or_there(settings_of(ctx), api, opened)
+    except ApiError as exc:
+        typer.echo(f"vigie: {exc}", err=True)
+        raise typer.Exit(1 if exc.status == 404 else 2) from None
 
 
 @app.command("add")

@@ -10,6 +10,7 @@ and SLO. A captain acts on their club only and lifts only silences scoped to the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -36,6 +37,18 @@ DURATIONS: dict[str, timedelta] = {
 def _back(incident_id: str, **outcome: str) -> RedirectResponse:
     query = "&".join(f"{k}={quote(v)}" for k, v in outcome.items())
     return RedirectResponse(f"/incidents/{quote(incident_id)}?{query}", status_code=303)
+
+
+def _chosen(
+    form: dict[str, str], choices: Collection[str], field: str
+) -> tuple[timedelta, str] | str:
+    """The chosen duration and the text of ``field``, or the error key of what is missing."""
+    choice, text = form.get("duration", ""), form.get(field, "").strip()[:500]
+    if choice not in choices:
+        return "duration"
+    if not text:
+        return field
+    return DURATIONS[choice], text
 
 
 async def _acting(
@@ -67,12 +80,10 @@ async def silence(request: Request, incident_id: str) -> Response:
     if not isinstance(acting, tuple):
         return acting
     incident, principal, form = acting
-    length = DURATIONS.get(form.get("duration", ""))
-    comment = form.get("comment", "").strip()[:500]
-    if length is None:
-        return _back(incident.id, error="duration")
-    if not comment:
-        return _back(incident.id, error="comment")
+    chosen = _chosen(form, DURATIONS, "comment")
+    if isinstance(chosen, str):
+        return _back(incident.id, error=chosen)
+    length, comment = chosen
     service = service_of(request).incidents
     now = service.clock()
     try:
@@ -110,15 +121,13 @@ async def gate_override(request: Request, incident_id: str) -> Response:
     if not isinstance(acting, tuple):
         return acting
     incident, principal, form = acting
-    choice = form.get("duration", "")
-    reason = form.get("reason", "").strip()[:500]
-    if choice not in OVERRIDE_DURATIONS:
-        return _back(incident.id, error="duration")
-    if not reason:
-        return _back(incident.id, error="reason")
+    chosen = _chosen(form, OVERRIDE_DURATIONS, "reason")
+    if isinstance(chosen, str):
+        return _back(incident.id, error=chosen)
+    length, reason = chosen
     try:
         get_services(request).gate.open_override(
-            incident.club, incident.app, duration=DURATIONS[choice],
+            incident.club, incident.app, duration=length,
             author=author_of(principal), reason=reason,
         )  # fmt: skip
     except (NotFound, ValueError):
