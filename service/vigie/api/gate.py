@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigie.api.auth import OptionalPrincipalDep, PrincipalDep, visible
 from vigie.api.deps import ServicesDep
 from vigie.config.fields import Duration
-from vigie.errors import StoreError
 from vigie.gate import verdict
 from vigie.gate.service import GateService
 from vigie.incidents.service import NotFound
@@ -51,9 +50,6 @@ class OverrideRequest(BaseModel):
     author: str = Field(min_length=1, max_length=200)
 
 
-def _unavailable(exc: StoreError) -> HTTPException:
-    return HTTPException(503, "cannot read the store right now")
-
 
 @router.get("/gate/{club}/{app}")
 def gate(
@@ -74,8 +70,6 @@ def gate(
                              window=timedelta(minutes=window))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    except StoreError as exc:
-        raise _unavailable(exc) from None
     if principal is None or not visible(principal, club):
         return verdict.public(body)  # Argo, or anyone: the verdict, not the app's numbers
     return body
@@ -93,17 +87,12 @@ def open_override(principal: PrincipalDep, service: GateDep, club: str, app: str
         raise HTTPException(404, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    except StoreError as exc:
-        raise _unavailable(exc) from None
     return override.as_dict(service.clock())
 
 
 @router.get("/gate-overrides")
 def list_overrides(principal: PrincipalDep, service: GateDep) -> dict[str, Any]:
-    try:
-        found = service.list_overrides()
-    except StoreError as exc:
-        raise _unavailable(exc) from None
+    found = service.list_overrides()
     now = service.clock()
     return {"overrides": [o.as_dict(now) for o in found if visible(principal, o.club)]}
 
@@ -118,6 +107,4 @@ def close_override(principal: PrincipalDep, service: GateDep, override_id: str,
         closed = service.close_override(override_id, author)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    except StoreError as exc:
-        raise _unavailable(exc) from None
     return closed.as_dict(service.clock())
